@@ -1,0 +1,9 @@
+//! # warren-core
+//!
+//! The heart of Warren: an AMQP 0-9-1 codec generated from the spec ([`codec`]), sans-IO
+//! connection and channel state machines ([`proto`]), and a tokio client with a blocking facade
+//! ([`client`]) that every language binding wraps.
+
+#![warn(missing_docs)]
+
+pub mod codec;
