@@ -7,3 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod error;
+pub mod proto;
+
+pub use error::{AmqpError, Error, Result};

@@ -1,0 +1,112 @@
+//! The transmit queue: small frames are coalesced into one buffer, large bodies are kept as
+//! the caller's `Bytes` (no copy) and written with vectored I/O.
+
+use std::collections::VecDeque;
+
+use bytes::{Bytes, BytesMut};
+
+use crate::codec::{self, BasicProperties, Method};
+
+/// Bodies at most this long are copied into the coalescing buffer; longer ones are queued as
+/// their own chunk. Copying a small body is cheaper than an extra iovec.
+const COPY_BODY_BELOW: usize = 4096;
+
+/// Frames waiting to be written, in order.
+#[derive(Debug, Default)]
+pub struct Outgoing {
+    /// Chunks complete and ready to write, oldest first.
+    chunks: VecDeque<Bytes>,
+    /// Frames being coalesced after the last chunk.
+    buf: BytesMut,
+    /// Total bytes queued (chunks and buf), for back-pressure decisions.
+    queued: usize,
+}
+
+impl Outgoing {
+    /// True when nothing waits to be written.
+    pub fn is_empty(&self) -> bool {
+        self.queued == 0
+    }
+
+    /// Bytes waiting to be written.
+    pub fn len(&self) -> usize {
+        self.queued
+    }
+
+    /// Moves everything queued into `out`, oldest first.
+    pub fn drain_into(&mut self, out: &mut Vec<Bytes>) {
+        out.extend(self.chunks.drain(..));
+        if !self.buf.is_empty() {
+            out.push(self.buf.split().freeze());
+        }
+        self.queued = 0;
+    }
+
+    fn seal(&mut self) {
+        if !self.buf.is_empty() {
+            self.chunks.push_back(self.buf.split().freeze());
+        }
+    }
+
+    fn track<F: FnOnce(&mut BytesMut)>(&mut self, f: F) {
+        let before = self.buf.len();
+        f(&mut self.buf);
+        self.queued += self.buf.len() - before;
+    }
+
+    /// Raw bytes (the protocol header).
+    pub fn push_raw(&mut self, bytes: &[u8]) {
+        self.track(|b| b.extend_from_slice(bytes));
+    }
+
+    /// A method frame.
+    pub fn push_method(&mut self, channel: u16, method: &Method) {
+        self.track(|b| codec::encode_method_frame(b, channel, method));
+    }
+
+    /// A heartbeat frame.
+    pub fn push_heartbeat(&mut self) {
+        self.track(codec::encode_heartbeat);
+    }
+
+    /// A content header and its body, split into frames of at most `frame_max` bytes
+    /// (0: no limit).
+    pub fn push_content(
+        &mut self,
+        channel: u16,
+        properties: &BasicProperties,
+        body: &Bytes,
+        frame_max: u32,
+    ) {
+        self.track(|b| {
+            codec::encode_content_header(
+                b,
+                channel,
+                BasicProperties::CLASS_ID,
+                body.len() as u64,
+                properties,
+            )
+        });
+        let max_payload = if frame_max == 0 {
+            usize::MAX
+        } else {
+            (frame_max as usize)
+                .saturating_sub(codec::FRAME_OVERHEAD)
+                .max(1)
+        };
+        let mut offset = 0;
+        while offset < body.len() {
+            let len = (body.len() - offset).min(max_payload);
+            self.track(|b| codec::encode_body_frame_header(b, channel, len));
+            if len < COPY_BODY_BELOW {
+                self.track(|b| b.extend_from_slice(&body[offset..offset + len]));
+            } else {
+                self.seal();
+                self.chunks.push_back(body.slice(offset..offset + len));
+                self.queued += len;
+            }
+            self.track(codec::encode_frame_end);
+            offset += len;
+        }
+    }
+}
