@@ -3,7 +3,10 @@
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use super::wire::Reader;
-use super::{BasicProperties, DecodeError, Method, FRAME_BODY, FRAME_END, FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD};
+use super::{
+    BasicProperties, DecodeError, Method, FRAME_BODY, FRAME_END, FRAME_HEADER, FRAME_HEARTBEAT,
+    FRAME_METHOD,
+};
 
 /// What a 0-9-1 client sends first: `AMQP` 0 0 9 1.
 pub const PROTOCOL_HEADER: &[u8; 8] = b"AMQP\x00\x00\x09\x01";
@@ -42,7 +45,9 @@ impl Frame {
     /// The channel the frame belongs to.
     pub fn channel(&self) -> u16 {
         match self {
-            Frame::Method(c, _) | Frame::Header(c, _) | Frame::Body(c, _) | Frame::Heartbeat(c) => *c,
+            Frame::Method(c, _) | Frame::Header(c, _) | Frame::Body(c, _) | Frame::Heartbeat(c) => {
+                *c
+            }
         }
     }
 
@@ -50,7 +55,9 @@ impl Frame {
     pub fn encode(&self, out: &mut BytesMut) {
         match self {
             Frame::Method(ch, m) => encode_method_frame(out, *ch, m),
-            Frame::Header(ch, h) => encode_content_header(out, *ch, h.class_id, h.body_size, &h.properties),
+            Frame::Header(ch, h) => {
+                encode_content_header(out, *ch, h.class_id, h.body_size, &h.properties)
+            }
             Frame::Body(ch, b) => {
                 encode_body_frame_header(out, *ch, b.len());
                 out.put_slice(b);
@@ -78,12 +85,18 @@ pub fn decode_frame(buf: &mut BytesMut, frame_max: u32) -> Result<Option<Frame>,
     let kind = buf[0];
     let channel = u16::from_be_bytes([buf[1], buf[2]]);
     let size = u32::from_be_bytes([buf[3], buf[4], buf[5], buf[6]]) as usize;
-    if !matches!(kind, FRAME_METHOD | FRAME_HEADER | FRAME_BODY | FRAME_HEARTBEAT) {
+    if !matches!(
+        kind,
+        FRAME_METHOD | FRAME_HEADER | FRAME_BODY | FRAME_HEARTBEAT
+    ) {
         return Err(DecodeError::UnknownFrameType(kind));
     }
     let total = size as u64 + FRAME_OVERHEAD as u64;
     if frame_max != 0 && total > u64::from(frame_max) {
-        return Err(DecodeError::FrameTooLarge { size: total, max: frame_max });
+        return Err(DecodeError::FrameTooLarge {
+            size: total,
+            max: frame_max,
+        });
     }
     let total = total as usize;
     if buf.len() < total {
@@ -111,7 +124,11 @@ fn decode_content_header(payload: Bytes) -> Result<ContentHeader, DecodeError> {
     let _weight = r.u16()?;
     let body_size = r.u64()?;
     let properties = BasicProperties::decode(&mut r)?;
-    Ok(ContentHeader { class_id, body_size, properties })
+    Ok(ContentHeader {
+        class_id,
+        body_size,
+        properties,
+    })
 }
 
 /// Starts a frame whose size is filled in by [`finish_frame`]; returns where the size goes.
@@ -137,7 +154,13 @@ pub fn encode_method_frame(out: &mut BytesMut, channel: u16, method: &Method) {
 }
 
 /// Appends a content header frame.
-pub fn encode_content_header(out: &mut BytesMut, channel: u16, class_id: u16, body_size: u64, properties: &BasicProperties) {
+pub fn encode_content_header(
+    out: &mut BytesMut,
+    channel: u16,
+    class_id: u16,
+    body_size: u64,
+    properties: &BasicProperties,
+) {
     let at = start_frame(out, FRAME_HEADER, channel);
     out.put_u16(class_id);
     out.put_u16(0);

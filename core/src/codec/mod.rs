@@ -13,8 +13,8 @@ pub mod wire;
 
 pub use frame::{
     decode_frame, encode_body_frame_header, encode_content_header, encode_frame_end,
-    encode_heartbeat, encode_method_frame, ContentHeader, Frame, FRAME_HEADER_SIZE,
-    FRAME_OVERHEAD, PROTOCOL_HEADER,
+    encode_heartbeat, encode_method_frame, ContentHeader, Frame, FRAME_HEADER_SIZE, FRAME_OVERHEAD,
+    PROTOCOL_HEADER,
 };
 pub use generated::*;
 pub use value::{Decimal, FieldTable, FieldValue, LongString, ShortString, ShortStringTooLong};

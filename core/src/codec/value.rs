@@ -35,7 +35,10 @@ impl ShortString {
 
     /// A short string from a literal the programmer wrote; longer than 255 octets is a bug.
     pub fn from_static(s: &'static str) -> Self {
-        assert!(s.len() <= Self::MAX_LEN, "static short string longer than 255 bytes");
+        assert!(
+            s.len() <= Self::MAX_LEN,
+            "static short string longer than 255 bytes"
+        );
         ShortString(Bytes::from_static(s.as_bytes()))
     }
 
