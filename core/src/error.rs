@@ -107,6 +107,9 @@ pub enum Error {
     /// An operation waited longer than it was allowed to.
     #[error("operation timed out")]
     Timeout,
+    /// The broker cancelled this consumer (e.g. its queue was deleted).
+    #[error("consumer {0} was cancelled by the broker")]
+    ConsumerCancelled(String),
     /// Every host in the list failed; the last error is kept.
     #[error("could not connect to any host; last error: {0}")]
     AllHostsFailed(Box<Error>),

@@ -11,3 +11,7 @@ pub mod error;
 pub mod proto;
 
 pub use error::{AmqpError, Error, Result};
+pub mod client;
+
+pub use client::{Channel, Connection, Consumer, Delivery};
+pub use codec::{BasicProperties, FieldTable, FieldValue};

@@ -328,32 +328,42 @@ impl ClientConnection {
 
     /// Decodes and handles every complete frame in the read buffer.
     pub fn handle_input(&mut self, now: Instant) {
+        let mut buf = std::mem::take(&mut self.read_buf);
+        self.handle_read(&mut buf, now);
+        self.read_buf = buf;
+    }
+
+    /// Decodes and handles every complete frame in `buf`, a read buffer the driver owns;
+    /// an incomplete frame is left in it for the next read.
+    pub fn handle_read(&mut self, buf: &mut BytesMut, now: Instant) {
         if self.status == ConnectionStatus::Closed {
-            self.read_buf.clear();
+            buf.clear();
             return;
         }
-        if !self.read_buf.is_empty() {
+        if !buf.is_empty() {
             self.last_received = now;
         }
-        if self.status == ConnectionStatus::AwaitingStart && self.read_buf.starts_with(b"AMQP") {
+        if self.status == ConnectionStatus::AwaitingStart && buf.starts_with(b"AMQP") {
             // The broker answers a protocol header it does not support with its own header.
-            let got = self.read_buf.split().freeze();
+            let got = buf.split().freeze();
             return self.fail(Error::Protocol(format!(
                 "broker refused protocol version, answered {got:?}"
             )));
         }
         loop {
-            match codec::decode_frame(&mut self.read_buf, self.tuning.frame_max) {
+            match codec::decode_frame(buf, self.tuning.frame_max) {
                 Ok(Some(frame)) => {
                     if let Err(e) = self.handle_frame(frame) {
                         return self.fail_with_close(e);
                     }
                     if self.status == ConnectionStatus::Closed {
+                        buf.clear();
                         return;
                     }
                 }
                 Ok(None) => return,
                 Err(e) => {
+                    buf.clear();
                     let code = e.reply_code();
                     return self.fail_with_close((code, e.to_string()));
                 }
@@ -458,7 +468,7 @@ impl ClientConnection {
     /// [`Event::Reply`]. `channel.close` puts the channel into [`ChannelStatus::Closing`].
     pub fn send_method(&mut self, channel: u16, method: Method) -> Result<(), Error> {
         self.ensure_open()?;
-        let expects_reply = method.info().synchronous && !method_is_nowait(&method);
+        let expects_reply = expects_reply(&method);
         if channel == 0 {
             if expects_reply {
                 self.awaiting_connection.push_back(method.info().replies);
@@ -740,16 +750,10 @@ impl ClientConnection {
                 format!("{} on unknown channel {ch}", method.name()),
             ));
         };
-        if state.content.is_some() {
-            return Err((
-                ReplyCode::UnexpectedFrame,
-                format!(
-                    "{} while content was expected on channel {ch}",
-                    method.name()
-                ),
-            ));
-        }
         if state.status == ChannelStatus::Closing {
+            // After our `channel.close`, everything but close/close-ok is discarded, including
+            // content the broker had in flight (its header and body frames are dropped too).
+            state.content = None;
             match method {
                 Method::ChannelCloseOk(_) => {
                     self.channels.remove(&ch);
@@ -772,6 +776,15 @@ impl ClientConnection {
                 _ => {}
             }
             return Ok(());
+        }
+        if state.content.is_some() {
+            return Err((
+                ReplyCode::UnexpectedFrame,
+                format!(
+                    "{} while content was expected on channel {ch}",
+                    method.name()
+                ),
+            ));
         }
         match method {
             Method::BasicDeliver(_) | Method::BasicReturn(_) | Method::BasicGetOk(_) => {
@@ -874,6 +887,12 @@ impl ClientConnection {
             return Ok(());
         }
         let state = self.channels.get_mut(&ch);
+        if state
+            .as_ref()
+            .is_some_and(|s| s.status == ChannelStatus::Closing)
+        {
+            return Ok(()); // Content in flight when we closed the channel.
+        }
         let Some(partial) = state
             .and_then(|s| s.content.as_mut())
             .filter(|p| p.header.is_none())
@@ -902,6 +921,12 @@ impl ClientConnection {
             return Ok(());
         }
         let state = self.channels.get_mut(&ch);
+        if state
+            .as_ref()
+            .is_some_and(|s| s.status == ChannelStatus::Closing)
+        {
+            return Ok(()); // Content in flight when we closed the channel.
+        }
         let Some(partial) = state.and_then(|s| s.content.as_mut()) else {
             return Err((
                 ReplyCode::UnexpectedFrame,
@@ -1030,6 +1055,11 @@ fn front_accepts(awaiting: &VecDeque<&'static [(u16, u16)]>, method: &Method) ->
     awaiting
         .front()
         .is_some_and(|r| r.contains(&(method.class_id(), method.method_id())))
+}
+
+/// Whether the broker will answer `method`: it is synchronous and not sent with `nowait`.
+pub fn expects_reply(method: &Method) -> bool {
+    method.info().synchronous && !method_is_nowait(method)
 }
 
 /// Whether a synchronous request was sent with `nowait`, so no reply will come.

@@ -14,6 +14,7 @@ mod outgoing;
 
 pub use channel::{ChannelStatus, Content};
 pub use connection::{
-    AuthMechanism, ClientConnection, ConnectionConfig, ConnectionStatus, Credentials, Event, Tuning,
+    expects_reply, AuthMechanism, ClientConnection, ConnectionConfig, ConnectionStatus,
+    Credentials, Event, Tuning,
 };
 pub use outgoing::Outgoing;
