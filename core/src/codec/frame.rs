@@ -73,6 +73,10 @@ impl Frame {
     }
 }
 
+/// The most [`decode_frame`] reserves for an incomplete frame before its bytes arrive
+/// (RabbitMQ's default frame-max).
+const MAX_EAGER_RESERVE: usize = 128 * 1024;
+
 /// Takes one frame off the front of `buf`.
 ///
 /// Returns `Ok(None)` when `buf` does not yet hold a whole frame. A frame whose declared size
@@ -100,7 +104,9 @@ pub fn decode_frame(buf: &mut BytesMut, frame_max: u32) -> Result<Option<Frame>,
     }
     let total = total as usize;
     if buf.len() < total {
-        buf.reserve(total - buf.len());
+        // Make room for the rest, but trust a 7-byte header with at most MAX_EAGER_RESERVE:
+        // with frame_max 0 (no limit) it may declare 4 GiB. The buffer still grows as bytes come.
+        buf.reserve((total - buf.len()).min(MAX_EAGER_RESERVE));
         return Ok(None);
     }
     let end = buf[total - 1];
