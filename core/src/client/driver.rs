@@ -42,6 +42,8 @@ pub(crate) type OpenReply =
     oneshot::Sender<Result<(u16, Arc<ChannelShared>, mpsc::UnboundedReceiver<Returned>)>>;
 
 /// Requests from handles to the connection task.
+// Publish is the common, large variant; boxing it would add an allocation per message.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Command {
     OpenChannel {
         reply: OpenReply,
@@ -429,10 +431,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 method,
                 content,
             } => {
-                if let Some(p) = self.connection_pending.pop_front() {
-                    if let Pending::Reply(tx) = p {
-                        let _ = tx.send(Ok((method, content)));
-                    }
+                if let Some(Pending::Reply(tx)) = self.connection_pending.pop_front() {
+                    let _ = tx.send(Ok((method, content)));
                 }
             }
             Event::Reply {

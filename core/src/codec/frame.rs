@@ -29,6 +29,8 @@ pub struct ContentHeader {
 }
 
 /// One decoded frame.
+// Frames live briefly on the stack; boxing the header would cost an allocation per message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
     /// A method on a channel (0 is the connection).

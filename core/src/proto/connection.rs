@@ -514,10 +514,10 @@ impl ClientConnection {
         if state.status != ChannelStatus::Open {
             return Err(Error::ChannelClosedByClient);
         }
-        let seq = state.next_publish_seq.map(|s| {
+        let seq = state.next_publish_seq;
+        if let Some(s) = seq {
             state.next_publish_seq = Some(s + 1);
-            s
-        });
+        }
         self.outgoing
             .push_method(channel, &Method::BasicPublish(publish));
         self.outgoing
