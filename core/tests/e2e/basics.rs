@@ -272,3 +272,79 @@ async fn closing_the_connection_ends_consumers() {
     );
     assert!(within("recv_return", ch.recv_return()).await.is_none());
 }
+
+/// Waits at most 3 s (a hang here is the failure being tested for; keep the suite fast).
+async fn briefly<F: std::future::Future>(what: &str, fut: F) -> F::Output {
+    match tokio::time::timeout(Duration::from_secs(3), fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("{what} did not complete within 3 s"),
+    }
+}
+
+// channel.close sent while an earlier request on the channel is unanswered. The spec has the
+// client discard whatever the broker sends after that except close/close-ok, so the in-flight
+// request must end as answered (if its reply came first) or with ChannelClosedByClient, and
+// close() must complete.
+
+#[track_caller]
+fn settled(what: &str, r: &Result<(), Error>) {
+    assert!(
+        matches!(r, Ok(()) | Err(Error::ChannelClosedByClient)),
+        "{what} in flight during channel.close gave {r:?}"
+    );
+}
+
+#[tokio::test]
+async fn closing_a_channel_with_a_declare_in_flight() {
+    let (conn, ch) = open().await;
+    let (declared, closed) = tokio::join!(
+        briefly(
+            "queue.declare",
+            ch.queue_declare(
+                "",
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..Default::default()
+                },
+                FieldTable::new()
+            )
+        ),
+        briefly("channel.close", ch.close()),
+    );
+    settled("queue.declare", &declared.map(drop));
+    closed.expect("channel.close");
+    assert_connection_usable(&conn).await;
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn closing_a_channel_with_a_get_in_flight() {
+    let (conn, ch) = open().await;
+    let q = temp_queue(&ch, "close-race-get").await;
+    publish(&ch, "", &q, &b"in flight"[..]).await;
+    let (got, closed) = tokio::join!(
+        briefly("basic.get", ch.basic_get(&q, false)),
+        briefly("channel.close", ch.close()),
+    );
+    settled("basic.get", &got.map(drop));
+    closed.expect("channel.close");
+    assert_connection_usable(&conn).await;
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn closing_a_channel_with_a_consume_in_flight() {
+    let (conn, ch) = open().await;
+    let q = temp_queue(&ch, "close-race-consume").await;
+    let (consumed, closed) = tokio::join!(
+        briefly(
+            "basic.consume",
+            ch.basic_consume(&q, "", BasicConsumeOptions::default(), FieldTable::new())
+        ),
+        briefly("channel.close", ch.close()),
+    );
+    settled("basic.consume", &consumed.map(drop));
+    closed.expect("channel.close");
+    assert_connection_usable(&conn).await;
+    conn.close().await.unwrap();
+}

@@ -142,3 +142,45 @@ async fn without_confirm_mode_nothing_is_confirmed() {
     assert!(ch.is_open(), "a local misuse does not close the channel");
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn interleaved_acks_and_nacks_reach_the_right_publishes() {
+    let (conn, ch) = open_confirming().await;
+    let mut args = FieldTable::new();
+    args.insert("x-max-length", FieldValue::LongInt(1)).unwrap();
+    args.insert("x-overflow", "reject-publish").unwrap();
+    let full = temp_queue_with(&ch, "confirm-full", args).await;
+    let open_q = temp_queue(&ch, "confirm-open").await;
+    publish_confirmed(&ch, "", &full, &b"filler"[..], Default::default()).await;
+
+    let mut pending = Vec::new();
+    for i in 0..60u8 {
+        let to_full = i % 3 == 0;
+        let q = if to_full { &full } else { &open_q };
+        let c = ch
+            .basic_publish(
+                "",
+                q,
+                BasicPublishOptions::default(),
+                vec![i],
+                Default::default(),
+            )
+            .await
+            .unwrap();
+        pending.push((to_full, c));
+    }
+    for (i, (to_full, c)) in pending.into_iter().enumerate() {
+        let want = if to_full {
+            Confirmation::Nack
+        } else {
+            Confirmation::Ack
+        };
+        assert_eq!(within("confirm", c).await.unwrap(), want, "publish {i}");
+    }
+    assert!(!within("wait_for_confirms", ch.wait_for_confirms())
+        .await
+        .unwrap());
+    assert_eq!(drain(&ch, &open_q).await.len(), 40);
+    assert_eq!(drain(&ch, &full).await, vec![b"filler".to_vec()]);
+    conn.close().await.unwrap();
+}

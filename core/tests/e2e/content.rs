@@ -351,3 +351,85 @@ async fn headers_survive_re_encoding_when_dead_lettered() {
     within("basic.cancel", consumer.cancel()).await.unwrap();
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn large_deliveries_on_several_channels_at_once() {
+    // The broker interleaves the frames of deliveries on different channels; each channel's
+    // content must still be assembled from its own frames.
+    let conn = connect().await;
+    let mut tasks = Vec::new();
+    for t in 0..4u8 {
+        let conn = conn.clone();
+        tasks.push(tokio::spawn(async move {
+            let ch = conn.open_channel().await.unwrap();
+            ch.confirm_select().await.unwrap();
+            let q = temp_queue(&ch, "interleaved").await;
+            let bodies: Vec<Bytes> = (0..3)
+                .map(|i| {
+                    let mut b = patterned(600_000 + 1000 * i).to_vec();
+                    b[0] = t;
+                    Bytes::from(b)
+                })
+                .collect();
+            for b in &bodies {
+                publish(&ch, "", &q, b.clone()).await;
+            }
+            assert!(ch.wait_for_confirms().await.unwrap());
+            let mut consumer = ch
+                .basic_consume(&q, "", BasicConsumeOptions::default(), FieldTable::new())
+                .await
+                .unwrap();
+            for b in &bodies {
+                let d = next(&mut consumer).await;
+                assert!(
+                    d.body == *b,
+                    "channel {t}: body of {} bytes differs",
+                    b.len()
+                );
+                d.ack().unwrap();
+            }
+            consumer.cancel().await.unwrap();
+        }));
+    }
+    for t in tasks {
+        within("channel task", t).await.unwrap();
+    }
+    conn.close().await.unwrap();
+}
+
+/// Properties whose content header frame is exactly `frame_size` bytes long.
+fn properties_with_header_frame_of(frame_size: usize) -> BasicProperties {
+    let with_pad = |n: usize| {
+        let mut headers = FieldTable::new();
+        headers.insert("pad", "p".repeat(n).as_str()).unwrap();
+        BasicProperties {
+            headers: Some(headers),
+            ..Default::default()
+        }
+    };
+    // Frame: 7-byte frame header, class + weight + body size (12), flags and properties, end.
+    let header_frame = |p: &BasicProperties| {
+        let mut out = bytes::BytesMut::new();
+        p.encode(&mut out);
+        7 + 12 + out.len() + 1
+    };
+    let overhead = header_frame(&with_pad(0));
+    let props = with_pad(frame_size - overhead);
+    assert_eq!(header_frame(&props), frame_size);
+    props
+}
+
+#[tokio::test]
+async fn content_header_filling_frame_max_exactly_round_trips() {
+    let (conn, ch) = open_confirming().await;
+    let q = temp_queue(&ch, "full-header").await;
+    let frame_max = conn.tuning().frame_max as usize;
+    let props = properties_with_header_frame_of(frame_max);
+    publish_confirmed(&ch, "", &q, patterned(3 * frame_max), props.clone()).await;
+    let got = get(&ch, &q).await.unwrap();
+    assert_eq!(got.properties, props);
+    assert!(got.body == patterned(3 * frame_max));
+    got.ack().unwrap();
+    assert!(conn.is_open());
+    conn.close().await.unwrap();
+}

@@ -740,3 +740,26 @@ async fn frames_larger_than_frame_max_are_refused_before_sending() {
     assert_connection_usable(&conn).await;
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn unreachable_first_host_fails_over_to_the_next() {
+    // Port 1 on the broker's host: refused (or filtered, then the short timeout applies).
+    let mut dead = url::Url::parse(&uri_with("connection_timeout=2000")).unwrap();
+    dead.set_port(Some(1)).unwrap();
+    match within("connect", Connection::connect(dead.as_str())).await {
+        Err(Error::Io(_)) | Err(Error::ConnectTimeout(_)) => {}
+        other => panic!("connect to a closed port gave {other:?}"),
+    }
+    let options =
+        warren_core::client::ConnectionOptions::from_uris(&[dead.to_string(), uri()]).unwrap();
+    assert_eq!(options.hosts.len(), 2);
+    let conn = within("connect", Connection::connect_with(options))
+        .await
+        .expect("fail over to the second host");
+    assert_eq!(
+        conn.host().port,
+        url::Url::parse(&uri()).unwrap().port().unwrap_or(5672)
+    );
+    assert_connection_usable(&conn).await;
+    conn.close().await.unwrap();
+}

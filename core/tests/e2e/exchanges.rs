@@ -436,3 +436,32 @@ async fn internal_exchange_is_reachable_only_through_bindings() {
     delete_exchange(&ch, &internal).await;
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn alternate_exchange_receives_unroutable_messages() {
+    // `alternate-exchange` (a RabbitMQ extension) in the declare arguments.
+    let (conn, ch) = open_confirming().await;
+    let ae = declare_exchange(&ch, "alternate", "fanout").await;
+    let x = unique("with-ae");
+    let mut args = FieldTable::new();
+    args.insert("alternate-exchange", ae.as_str()).unwrap();
+    within(
+        "exchange.declare",
+        ch.exchange_declare(&x, "direct", ExchangeDeclareOptions::default(), args),
+    )
+    .await
+    .unwrap();
+    let routed = temp_queue(&ch, "ae-routed").await;
+    let unrouted = temp_queue(&ch, "ae-unrouted").await;
+    bind(&ch, &routed, &x, "known", FieldTable::new()).await;
+    bind(&ch, &unrouted, &ae, "", FieldTable::new()).await;
+
+    publish_confirmed(&ch, &x, "known", &b"k"[..], Default::default()).await;
+    publish_confirmed(&ch, &x, "unknown", &b"u"[..], Default::default()).await;
+    assert_eq!(drain(&ch, &routed).await, vec![b"k".to_vec()]);
+    assert_eq!(drain(&ch, &unrouted).await, vec![b"u".to_vec()]);
+
+    delete_exchange(&ch, &x).await;
+    delete_exchange(&ch, &ae).await;
+    conn.close().await.unwrap();
+}

@@ -193,3 +193,87 @@ async fn concurrent_publishers_on_one_channel_and_many_channels() {
     }
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn multi_frame_message_is_returned_whole() {
+    let (conn, ch) = open().await;
+    let frame_max = conn.tuning().frame_max.max(4096) as usize;
+    let body: Vec<u8> = (0..3 * frame_max + 17).map(|i| (i % 251) as u8).collect();
+    let key = unique("big-return");
+    within(
+        "basic.publish",
+        ch.basic_publish(
+            "amq.direct",
+            &key,
+            MANDATORY,
+            body.clone(),
+            props_with_header(),
+        ),
+    )
+    .await
+    .unwrap();
+    let returned = within("basic.return", ch.recv_return()).await.unwrap();
+    assert_eq!(returned.reply_code, 312);
+    assert_eq!(returned.body.len(), body.len());
+    assert!(returned.body[..] == body[..], "returned body differs");
+    assert_eq!(returned.properties, props_with_header());
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn more_publishes_than_the_client_buffers_at_once() {
+    // More publishes than the client queues before applying back-pressure (16 Ki).
+    let (conn, ch) = open_confirming().await;
+    let q = temp_queue(&ch, "back-pressure").await;
+    const N: u32 = 20_000;
+    for i in 0..N {
+        publish(&ch, "", &q, i.to_be_bytes().to_vec()).await;
+    }
+    assert!(within("wait_for_confirms", ch.wait_for_confirms())
+        .await
+        .unwrap());
+    let ok = within(
+        "passive queue.declare",
+        ch.queue_declare(
+            &q,
+            warren_core::client::QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::new(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.message_count, N);
+    assert_eq!(within("queue.purge", ch.queue_purge(&q)).await.unwrap(), N);
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn publishes_queued_before_connection_close_are_delivered() {
+    let (conn, ch) = open().await;
+    let q = unique("flushed-on-close");
+    let mut args = FieldTable::new();
+    args.insert("x-expires", FieldValue::LongInt(60_000))
+        .unwrap();
+    within(
+        "queue.declare",
+        ch.queue_declare(&q, Default::default(), args),
+    )
+    .await
+    .unwrap();
+    for i in 0..500u32 {
+        publish(&ch, "", &q, i.to_be_bytes().to_vec()).await;
+    }
+    // No confirms, no channel.close: connection.close must still send them all first.
+    within("connection.close", conn.close()).await.unwrap();
+
+    let (conn, ch) = open().await;
+    let got = drain(&ch, &q).await;
+    assert_eq!(got.len(), 500, "publishes lost on close");
+    within("queue.delete", ch.queue_delete(&q, false, false))
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+}
