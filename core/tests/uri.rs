@@ -106,8 +106,6 @@ fn ipv4_host() {
 }
 
 #[test]
-#[ignore = "bug: the spec's example amqp://:10000 (default host, port 10000) is refused \
-            with InvalidUri(\"empty host\") by the url crate"]
 fn port_without_host_means_localhost() {
     assert_eq!(parse("amqp://:10000").hosts, vec![host("localhost", 10000)]);
 }
@@ -167,8 +165,6 @@ fn user_without_password() {
 }
 
 #[test]
-#[ignore = "bug: an absent password (amqp://user@h) becomes \"\" instead of the default; \
-            the spec, the Java client and pika keep the default password"]
 fn user_without_password_keeps_default_password() {
     let opts = parse("amqp://user@h");
     assert_eq!(opts.config.credentials, creds("user", "guest"));

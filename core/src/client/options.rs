@@ -68,7 +68,13 @@ impl Default for ConnectionOptions {
 impl ConnectionOptions {
     /// Parses an AMQP URI.
     pub fn from_uri(uri: &str) -> Result<Self> {
-        let url = Url::parse(uri).map_err(|e| Error::InvalidUri(format!("{uri:?}: {e}")))?;
+        let url = match Url::parse(uri) {
+            // `amqp://:10000` (default host, explicit port) is valid per RabbitMQ's URI spec but
+            // refused by the URL parser; give it the default host explicitly.
+            Err(url::ParseError::EmptyHost) => Url::parse(&with_default_host(uri)),
+            other => other,
+        }
+        .map_err(|e| Error::InvalidUri(format!("{uri:?}: {e}")))?;
         let tls = match url.scheme() {
             "amqp" => false,
             "amqps" => true,
@@ -93,9 +99,14 @@ impl ConnectionOptions {
         let port = url.port().unwrap_or(if tls { 5671 } else { 5672 });
         opts.hosts = vec![HostAddr { host, port }];
         if !url.username().is_empty() {
+            // An absent password keeps the default; an empty one (`user:@`) is empty.
+            let password = match url.password() {
+                Some(p) => decode(p)?,
+                None => Credentials::default().password,
+            };
             opts.config.credentials = Credentials {
                 username: decode(url.username())?,
-                password: decode(url.password().unwrap_or(""))?,
+                password,
             };
         } else if let Some(p) = url.password() {
             opts.config.credentials.password = decode(p)?;
@@ -166,6 +177,25 @@ impl ConnectionOptions {
         }
         Ok(opts)
     }
+}
+
+/// Inserts `localhost` where the authority has no host (`amqp://user@:port/...`).
+fn with_default_host(uri: &str) -> String {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return uri.to_string();
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (format!("{u}@"), h),
+        None => (String::new(), authority),
+    };
+    let hostport = if hostport.is_empty() || hostport.starts_with(':') {
+        format!("localhost{hostport}")
+    } else {
+        hostport.to_string()
+    };
+    format!("{scheme}://{userinfo}{hostport}{tail}")
 }
 
 fn percent_decode(s: &str) -> std::result::Result<String, std::str::Utf8Error> {
