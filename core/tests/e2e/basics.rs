@@ -348,3 +348,13 @@ async fn closing_a_channel_with_a_consume_in_flight() {
     assert_connection_usable(&conn).await;
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn channel_flow_active_is_acknowledged() {
+    // RabbitMQ answers channel.flow(active=true) with flow-ok(true).
+    let (conn, ch) = open().await;
+    assert!(ch.flow_active());
+    assert!(within("channel.flow", ch.channel_flow(true)).await.unwrap());
+    assert!(ch.is_open());
+    conn.close().await.unwrap();
+}

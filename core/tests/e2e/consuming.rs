@@ -372,3 +372,38 @@ async fn closing_the_channel_ends_its_consumers_and_requeues() {
     back.ack().unwrap();
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn cancel_with_deliveries_in_flight_loses_nothing() {
+    let (conn, ch) = open_confirming().await;
+    let q = temp_queue(&ch, "cancel-in-flight").await;
+    const N: usize = 300;
+    for i in 0..N as u32 {
+        publish(&ch, "", &q, i.to_be_bytes().to_vec()).await;
+    }
+    assert!(within("confirms", ch.wait_for_confirms()).await.unwrap());
+    let mut consumer = consume(&ch, &q).await;
+    let first = next(&mut consumer).await;
+    within("basic.cancel", consumer.cancel()).await.unwrap();
+    // Everything the broker sent before cancel-ok is still yielded, then the stream ends.
+    let mut received = vec![first];
+    while let Some(d) = within("the end of the stream", consumer.next_delivery()).await {
+        received.push(d.expect("delivery"));
+    }
+    for d in &received {
+        d.ack().unwrap();
+    }
+    let rest = drain(&ch, &q).await;
+    assert_eq!(
+        received.len() + rest.len(),
+        N,
+        "{} delivered + {} left",
+        received.len(),
+        rest.len()
+    );
+    let mut all: Vec<Vec<u8>> = received.iter().map(|d| d.body.to_vec()).collect();
+    all.extend(rest);
+    let want: Vec<Vec<u8>> = (0..N as u32).map(|i| i.to_be_bytes().to_vec()).collect();
+    assert_eq!(all, want, "order across the cancel");
+    conn.close().await.unwrap();
+}

@@ -617,6 +617,12 @@ async fn immediate_publish_is_a_connection_error_540() {
     let (conn, ch) = open().await;
     let q = temp_queue(&ch, "immediate").await;
     let mut events = conn.events();
+    let mut consumer = within(
+        "basic.consume",
+        ch.basic_consume(&q, "", BasicConsumeOptions::default(), FieldTable::new()),
+    )
+    .await
+    .unwrap();
     within(
         "basic.publish",
         ch.basic_publish(
@@ -661,6 +667,12 @@ async fn immediate_publish_is_a_connection_error_540() {
         }
         other => panic!("expected a Closed event, got {other:?}"),
     }
+    // Consumers end with the connection's error.
+    match within("the consumer to end", consumer.next_delivery()).await {
+        Some(Err(e)) => assert_eq!(e.amqp(), err.amqp()),
+        other => panic!("expected the connection error, got {other:?}"),
+    }
+    assert!(consumer.next_delivery().await.is_none());
     let again = within("channel.open", conn.open_channel())
         .await
         .expect_err("open_channel on a dead connection");

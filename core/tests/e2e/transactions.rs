@@ -30,9 +30,8 @@ async fn commit_makes_publishes_visible() {
     within("tx.select", tx.tx_select()).await.unwrap();
     publish(&tx, "", &q, &b"one"[..]).await;
     publish(&tx, "", &q, &b"two"[..]).await;
-    // Nothing is routed before the commit. (tx.select-ok ordered after the publishes on the
-    // same channel is not enough to prove this; a queue.declare round trip on the tx channel
-    // is: the broker handled the publishes before answering it.)
+    // Nothing is routed before the commit. The broker answers this declare on the tx channel
+    // only after handling the publishes sent before it, so the count is not a race.
     let ok = within(
         "passive queue.declare",
         tx.queue_declare(
