@@ -222,6 +222,17 @@ proptest! {
         check_frame_round_trip(&Frame::Method(channel, method))?;
     }
 
+    /// `encoded_len` (used to refuse oversized headers before sending) matches the encoding.
+    #[test]
+    fn table_encoded_len_matches_encoding(table in any_table()) {
+        let properties = BasicProperties { headers: Some(table.clone()), ..Default::default() };
+        let mut with = BytesMut::new();
+        properties.encode(&mut with);
+        let mut without = BytesMut::new();
+        BasicProperties::default().encode(&mut without);
+        prop_assert_eq!(table.encoded_len(), with.len() - without.len());
+    }
+
     /// Nested tables and arrays of every type survive a content header's `headers` property.
     #[test]
     fn tables_round_trip_through_content_headers(table in any_table()) {

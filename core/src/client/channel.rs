@@ -185,6 +185,30 @@ impl Future for PublishConfirm {
     }
 }
 
+/// Refuses, before anything is queued, a content header that cannot fit in one frame: the
+/// broker would close the whole connection with 501. Only a large `headers` table can make it
+/// that big, so the exact size is computed only then.
+fn check_header_fits(properties: &BasicProperties, frame_max: u32) -> Result<()> {
+    // Frame overhead + class/weight/body-size/flags + every other property at its largest.
+    const OTHER_PROPERTIES_MAX: usize = 8 + 14 + 12 * 256 + 8 + 1;
+    let Some(headers) = &properties.headers else {
+        return Ok(());
+    };
+    let size = OTHER_PROPERTIES_MAX + headers.encoded_len();
+    if frame_max == 0 || size <= frame_max as usize {
+        return Ok(());
+    }
+    let mut buf = bytes::BytesMut::new();
+    codec::encode_content_header(&mut buf, 1, BasicProperties::CLASS_ID, 0, properties);
+    if buf.len() > frame_max as usize {
+        return Err(Error::InvalidArgument(format!(
+            "content header of {} bytes exceeds frame-max {frame_max}; use fewer or smaller headers",
+            buf.len()
+        )));
+    }
+    Ok(())
+}
+
 fn expect_reply<T>(reply: Reply, f: impl FnOnce(Method) -> Option<T>) -> Result<T> {
     let name = reply.0.name();
     f(reply.0).ok_or_else(|| Error::Protocol(format!("unexpected reply {name}")))
@@ -515,6 +539,7 @@ impl Channel {
         properties: BasicProperties,
         body: Bytes,
     ) -> Result<PublishConfirm> {
+        check_header_fits(&properties, self.inner.conn.tuning().frame_max)?;
         let (confirm, state) = if self.is_confirm_mode() {
             let (tx, rx) = oneshot::channel();
             (Some(tx), ConfirmState::Waiting(rx, None))

@@ -503,6 +503,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 
     fn handle_reply(&mut self, channel: u16, method: Method, content: Option<Content>) {
+        if let Method::ChannelCloseOk(_) = method {
+            // Our close completed. It was the last request sent on the channel (nothing can be
+            // sent after it); replies to earlier ones were dropped by the broker or by the
+            // state machine while closing, so those requests fail.
+            if let Some(mut entry) = self.channels.remove(&channel) {
+                if let Some(Pending::Reply(tx)) = entry.pending.pop_back() {
+                    let _ = tx.send(Ok((method, None)));
+                }
+                entry.fail(Error::ChannelClosedByClient);
+            }
+            return;
+        }
         let Some(entry) = self.channels.get_mut(&channel) else {
             return;
         };
@@ -525,11 +537,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                             let _ = c.send(ConsumerMessage::End(None));
                         }
                     }
-                    Method::ChannelCloseOk(_) => {
-                        if let Some(entry) = self.channels.remove(&channel) {
-                            entry.fail(Error::ChannelClosedByClient);
-                        }
-                    }
                     Method::ConfirmSelectOk(_) => {
                         entry.shared.confirm_mode.store(true, Ordering::Release)
                     }
@@ -537,11 +544,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 }
                 let _ = tx.send(Ok((method, content)));
             }
-            (Pending::Ignore, Method::ChannelCloseOk(_)) => {
-                if let Some(entry) = self.channels.remove(&channel) {
-                    entry.fail(Error::ChannelClosedByClient);
-                }
-            }
+            (Pending::Ignore, _) => {}
             (p, method) => p.fail(Error::Protocol(format!(
                 "unexpected reply {}",
                 method.name()

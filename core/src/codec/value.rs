@@ -309,6 +309,23 @@ impl FieldValue {
         }
     }
 
+    /// Bytes this value takes on the wire, type letter included.
+    pub fn encoded_len(&self) -> usize {
+        use FieldValue::*;
+        1 + match self {
+            Boolean(_) | ShortShortInt(_) | ShortShortUInt(_) => 1,
+            ShortInt(_) | ShortUInt(_) => 2,
+            LongInt(_) | LongUInt(_) | Float(_) => 4,
+            LongLongInt(_) | Double(_) | Timestamp(_) => 8,
+            Decimal(_) => 5,
+            LongString(s) => 4 + s.len(),
+            Array(items) => 4 + items.iter().map(FieldValue::encoded_len).sum::<usize>(),
+            Table(t) => t.encoded_len(),
+            Void => 0,
+            ByteArray(b) => 4 + b.len(),
+        }
+    }
+
     pub(crate) fn encode(&self, out: &mut BytesMut) {
         use FieldValue::*;
         out.put_u8(self.type_tag());
@@ -458,6 +475,15 @@ impl FieldTable {
     /// Entries in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&ShortString, &FieldValue)> {
         self.0.iter()
+    }
+
+    /// Bytes this table takes on the wire, length prefix included.
+    pub fn encoded_len(&self) -> usize {
+        4 + self
+            .0
+            .iter()
+            .map(|(k, v)| 1 + k.len() + v.encoded_len())
+            .sum::<usize>()
     }
 
     pub(crate) fn encode(&self, out: &mut BytesMut) {

@@ -469,11 +469,14 @@ impl ClientConnection {
     pub fn send_method(&mut self, channel: u16, method: Method) -> Result<(), Error> {
         self.ensure_open()?;
         let expects_reply = expects_reply(&method);
+        let frame_max = self.tuning.frame_max;
         if channel == 0 {
+            self.outgoing
+                .push_method_within(0, &method, frame_max)
+                .map_err(|size| too_large(&method, size, frame_max))?;
             if expects_reply {
                 self.awaiting_connection.push_back(method.info().replies);
             }
-            self.outgoing.push_method(0, &method);
             return Ok(());
         }
         let state = self
@@ -483,6 +486,9 @@ impl ClientConnection {
         if state.status == ChannelStatus::Closing {
             return Err(Error::ChannelClosedByClient);
         }
+        self.outgoing
+            .push_method_within(channel, &method, frame_max)
+            .map_err(|size| too_large(&method, size, frame_max))?;
         match &method {
             Method::ChannelClose(_) => state.status = ChannelStatus::Closing,
             Method::ConfirmSelect(_) if state.next_publish_seq.is_none() => {
@@ -493,12 +499,11 @@ impl ClientConnection {
         if expects_reply {
             state.awaiting.push_back(method.info().replies);
         }
-        self.outgoing.push_method(channel, &method);
         Ok(())
     }
 
     /// Publishes a message. Returns its confirm sequence number when the channel is in confirm
-    /// mode.
+    /// mode. A content header larger than frame-max is refused without sending anything.
     pub fn publish(
         &mut self,
         channel: u16,
@@ -514,14 +519,25 @@ impl ClientConnection {
         if state.status != ChannelStatus::Open {
             return Err(Error::ChannelClosedByClient);
         }
+        let frame_max = self.tuning.frame_max;
+        let mark = self.outgoing.mark();
+        let method = Method::BasicPublish(publish);
+        self.outgoing
+            .push_method_within(channel, &method, frame_max)
+            .map_err(|size| too_large(&method, size, frame_max))?;
+        if let Err(size) = self
+            .outgoing
+            .push_content(channel, properties, body, frame_max)
+        {
+            self.outgoing.rollback(mark);
+            return Err(Error::InvalidArgument(format!(
+                "content header of {size} bytes exceeds frame-max {frame_max}; use fewer or smaller properties"
+            )));
+        }
         let seq = state.next_publish_seq;
         if let Some(s) = seq {
             state.next_publish_seq = Some(s + 1);
         }
-        self.outgoing
-            .push_method(channel, &Method::BasicPublish(publish));
-        self.outgoing
-            .push_content(channel, properties, body, self.tuning.frame_max);
         Ok(seq)
     }
 
@@ -1040,6 +1056,15 @@ impl ClientConnection {
             AuthMechanism::External => LongString::default(),
         }
     }
+}
+
+/// The error for a frame that would exceed the negotiated frame-max: refused before sending,
+/// since the broker would close the whole connection with 501.
+fn too_large(method: &Method, size: usize, frame_max: u32) -> Error {
+    Error::InvalidArgument(format!(
+        "{} frame of {size} bytes exceeds frame-max {frame_max} (arguments too large)",
+        method.name()
+    ))
 }
 
 /// AMQP tune negotiation: 0 means "no limit", otherwise the smaller value wins.

@@ -64,20 +64,57 @@ impl Outgoing {
         self.track(|b| codec::encode_method_frame(b, channel, method));
     }
 
+    /// Where the queue ends now, to [`Self::rollback`] to.
+    pub fn mark(&self) -> (usize, usize) {
+        (self.buf.len(), self.queued)
+    }
+
+    /// Removes what was pushed since `mark`, which must not have been sealed into a chunk
+    /// (only method frames and content headers are pushed between mark and rollback).
+    pub fn rollback(&mut self, (buf_len, queued): (usize, usize)) {
+        self.buf.truncate(buf_len);
+        self.queued = queued;
+    }
+
+    /// Bytes in the coalescing buffer since `mark`: the size of the frames pushed since.
+    pub fn since(&self, (buf_len, _): (usize, usize)) -> usize {
+        self.buf.len() - buf_len
+    }
+
+    /// A method frame that must fit in `frame_max` (0: no limit); on refusal nothing is queued
+    /// and the frame's size is returned.
+    pub fn push_method_within(
+        &mut self,
+        channel: u16,
+        method: &Method,
+        frame_max: u32,
+    ) -> Result<(), usize> {
+        let mark = self.mark();
+        self.push_method(channel, method);
+        let size = self.since(mark);
+        if frame_max != 0 && size > frame_max as usize {
+            self.rollback(mark);
+            return Err(size);
+        }
+        Ok(())
+    }
+
     /// A heartbeat frame.
     pub fn push_heartbeat(&mut self) {
         self.track(codec::encode_heartbeat);
     }
 
-    /// A content header and its body, split into frames of at most `frame_max` bytes
-    /// (0: no limit).
+    /// A content header (which must fit in `frame_max`) and its body, split into frames of at
+    /// most `frame_max` bytes (0: no limit). On refusal nothing is queued and the header
+    /// frame's size is returned.
     pub fn push_content(
         &mut self,
         channel: u16,
         properties: &BasicProperties,
         body: &Bytes,
         frame_max: u32,
-    ) {
+    ) -> Result<(), usize> {
+        let mark = self.mark();
         self.track(|b| {
             codec::encode_content_header(
                 b,
@@ -87,6 +124,11 @@ impl Outgoing {
                 properties,
             )
         });
+        let size = self.since(mark);
+        if frame_max != 0 && size > frame_max as usize {
+            self.rollback(mark);
+            return Err(size);
+        }
         let max_payload = if frame_max == 0 {
             usize::MAX
         } else {
@@ -108,5 +150,6 @@ impl Outgoing {
             self.track(codec::encode_frame_end);
             offset += len;
         }
+        Ok(())
     }
 }
