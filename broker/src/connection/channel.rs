@@ -1,0 +1,773 @@
+//! Channels on a broker connection: every channel-level method, publishing (content assembly,
+//! routing, confirms, mandatory returns, transactions), and deliveries with their acks.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use rand::Rng;
+use warren_core::codec::{self, BasicProperties, ContentHeader, Method, ShortString};
+
+use super::{short_lossy, unexpected, Session};
+use crate::auth::Access;
+use crate::error::{
+    access_refused, channel_error, not_allowed, not_found, not_implemented, precondition_failed, AmqpException,
+    AmqpResult,
+};
+use crate::message::{Message, MessageRef};
+use crate::queue::{CancelOutcome, ConsumerHandle, Credit, Queue, QueuedMessage, SessionMessage};
+use crate::routing::{Destination, Exchange};
+use crate::vhost::{ExchangeDeclaration, QueueDeclaration, VHost};
+
+/// A publish waiting for its content header and body.
+struct PendingPublish {
+    exchange: Arc<Exchange>,
+    publish: codec::BasicPublish,
+    header: Option<ContentHeader>,
+    body: BodyParts,
+}
+
+/// Body frames received so far; one frame is kept as is (no copy).
+enum BodyParts {
+    Empty,
+    One(Bytes),
+    Many(BytesMut),
+}
+
+impl BodyParts {
+    fn len(&self) -> usize {
+        match self {
+            BodyParts::Empty => 0,
+            BodyParts::One(b) => b.len(),
+            BodyParts::Many(b) => b.len(),
+        }
+    }
+
+    fn push(&mut self, frame: Bytes, total: usize) {
+        *self = match std::mem::replace(self, BodyParts::Empty) {
+            BodyParts::Empty => BodyParts::One(frame),
+            BodyParts::One(first) => {
+                let mut buf = BytesMut::with_capacity(total.max(first.len() + frame.len()));
+                buf.extend_from_slice(&first);
+                buf.extend_from_slice(&frame);
+                BodyParts::Many(buf)
+            }
+            BodyParts::Many(mut buf) => {
+                buf.extend_from_slice(&frame);
+                BodyParts::Many(buf)
+            }
+        }
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            BodyParts::Empty => Bytes::new(),
+            BodyParts::One(b) => b,
+            BodyParts::Many(b) => b.freeze(),
+        }
+    }
+}
+
+/// A delivery awaiting acknowledgement.
+struct Unacked {
+    queue: Arc<Queue>,
+    message: QueuedMessage,
+    /// The consumer's prefetch credit (`None` for `basic.get`).
+    credit: Option<Arc<Credit>>,
+}
+
+/// A consumer on this channel.
+struct ConsumerEntry {
+    queue: Arc<Queue>,
+    credit: Arc<Credit>,
+}
+
+/// Work held back by a transaction until `tx.commit`.
+#[derive(Default)]
+struct TxState {
+    publishes: Vec<(Arc<Exchange>, MessageRef, bool)>,
+    /// (delivery tag, multiple, Some(requeue) for nack/reject, None for ack).
+    settlements: Vec<(u64, bool, Option<bool>)>,
+}
+
+/// Per-channel broker state.
+pub(crate) struct ChannelState {
+    /// We sent `channel.close` and wait for `close-ok`; other frames are dropped.
+    pub closing: bool,
+    content: Option<PendingPublish>,
+    /// Next publish sequence number, once in confirm mode.
+    confirm_next: Option<u64>,
+    tx: Option<TxState>,
+    next_tag: u64,
+    /// Unacknowledged deliveries by tag, oldest first; settled ones become `None` until they
+    /// reach the front.
+    unacked: VecDeque<(u64, Option<Unacked>)>,
+    consumers: HashMap<ShortString, ConsumerEntry>,
+    /// Prefetch for consumers created from now on (`basic.qos` without `global`).
+    prefetch: u16,
+    /// Channel-wide prefetch (`basic.qos` with `global`, as RabbitMQ reads it).
+    channel_credit: Arc<Credit>,
+}
+
+impl ChannelState {
+    fn new() -> ChannelState {
+        ChannelState {
+            closing: false,
+            content: None,
+            confirm_next: None,
+            tx: None,
+            next_tag: 1,
+            unacked: VecDeque::new(),
+            consumers: HashMap::new(),
+            prefetch: 0,
+            channel_credit: Credit::new(0),
+        }
+    }
+
+    /// Takes a content header; returns whether the message is complete (empty body).
+    pub(crate) fn content_header(&mut self, header: ContentHeader, max_size: u64) -> AmqpResult<bool> {
+        let Some(pending) = self.content.as_mut().filter(|p| p.header.is_none()) else {
+            return Err(unexpected("content header without a preceding basic.publish"));
+        };
+        if header.class_id != BasicProperties::CLASS_ID {
+            return Err(unexpected(format!("content header for class {}", header.class_id)));
+        }
+        if header.body_size > max_size {
+            self.content = None;
+            return Err(precondition_failed(format!(
+                "message size {} is larger than configured max size {max_size}",
+                header.body_size
+            ))
+            .caused_by(60, 40));
+        }
+        let complete = header.body_size == 0;
+        pending.header = Some(header);
+        Ok(complete)
+    }
+
+    /// Takes a body frame; returns whether the message is complete.
+    pub(crate) fn content_body(&mut self, body: Bytes) -> AmqpResult<bool> {
+        let Some(pending) = self.content.as_mut() else {
+            return Err(unexpected("content body without a preceding basic.publish"));
+        };
+        let Some(header) = &pending.header else {
+            return Err(unexpected("content body before its content header"));
+        };
+        let total = header.body_size as usize;
+        if pending.body.len() + body.len() > total {
+            return Err(crate::error::frame_error("content body longer than the size its header declared"));
+        }
+        pending.body.push(body, total);
+        Ok(pending.body.len() == total)
+    }
+}
+
+/// Resource name RabbitMQ checks permissions against for the default exchange.
+fn exchange_resource(name: &ShortString) -> String {
+    if name.is_empty() {
+        "amq.default".into()
+    } else {
+        name.to_string()
+    }
+}
+
+fn generated_tag() -> ShortString {
+    use base64::Engine;
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    let s = format!("amq.ctag-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    ShortString::try_from(s).unwrap_or_else(|_| ShortString::from_static("amq.ctag-fallback"))
+}
+
+impl Session {
+    fn vhost(&self) -> AmqpResult<Arc<VHost>> {
+        self.vhost.clone().ok_or_else(|| crate::error::command_invalid("no vhost open"))
+    }
+
+    /// Checks the user's permission, refusing in RabbitMQ's words.
+    fn check(&self, access: Access, kind: &str, name: &str) -> AmqpResult {
+        let vhost = self.vhost.as_ref().map(|v| v.name.as_str()).unwrap_or("/");
+        match &self.user {
+            Some(u) if u.allows(vhost, access, name) => Ok(()),
+            Some(u) => Err(access_refused(format!(
+                "{} access to {kind} '{name}' in vhost '{vhost}' refused for user '{}'",
+                access.name(),
+                u.name
+            ))),
+            None => Err(access_refused("not authenticated")),
+        }
+    }
+
+    pub(super) fn handle_channel_method(&mut self, ch: u16, method: Method) -> AmqpResult {
+        let (class_id, method_id) = (method.class_id(), method.method_id());
+        if let Method::ChannelOpen(_) = method {
+            if ch > self.channel_max && self.channel_max != 0 {
+                return Err(channel_error(format!("channel {ch} exceeds channel_max {}", self.channel_max))
+                    .caused_by(class_id, method_id));
+            }
+            if self.channels.contains_key(&ch) {
+                return Err(channel_error("second 'channel.open' seen").caused_by(class_id, method_id));
+            }
+            self.channels.insert(ch, ChannelState::new());
+            self.out.push_method(ch, &codec::ChannelOpenOk::default().into());
+            return Ok(());
+        }
+        let Some(state) = self.channels.get_mut(&ch) else {
+            return Err(channel_error("expected 'channel.open'").caused_by(class_id, method_id));
+        };
+        if state.closing {
+            match method {
+                Method::ChannelCloseOk(_) => {
+                    self.channels.remove(&ch);
+                }
+                Method::ChannelClose(_) => {
+                    self.out.push_method(ch, &codec::ChannelCloseOk {}.into());
+                    self.channels.remove(&ch);
+                }
+                _ => {}
+            }
+            return Ok(());
+        }
+        if state.content.is_some() {
+            return Err(unexpected(format!("expected content header, got {}", method.name())).caused_by(class_id, method_id));
+        }
+        match self.channel_method(ch, method) {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_hard() => Err(e.caused_by(class_id, method_id)),
+            Err(e) => {
+                self.channel_exception(ch, e.caused_by(class_id, method_id));
+                Ok(())
+            }
+        }
+    }
+
+    /// Closes a channel with a soft error: `channel.close`, then its resources are released.
+    pub(super) fn channel_exception(&mut self, ch: u16, e: AmqpException) {
+        tracing::debug!(connection = self.id, channel = ch, code = e.code as u16, "channel error: {}", e.text);
+        let close = codec::ChannelClose {
+            reply_code: e.code as u16,
+            reply_text: short_lossy(&e.text),
+            class_id: e.class_id,
+            method_id: e.method_id,
+        };
+        self.out.push_method(ch, &close.into());
+        self.release_channel(ch);
+        self.channels.insert(ch, ChannelState { closing: true, ..ChannelState::new() });
+    }
+
+    /// Cancels the channel's consumers and requeues its unacknowledged deliveries.
+    pub(super) fn release_channel(&mut self, ch: u16) {
+        let Some(mut state) = self.channels.remove(&ch) else { return };
+        let vhost = self.vhost.clone();
+        for (tag, c) in state.consumers.drain() {
+            if c.queue.cancel(self.id, ch, &tag) == CancelOutcome::RemovedLast {
+                if let Some(v) = &vhost {
+                    v.remove_queue(&c.queue);
+                }
+            }
+        }
+        let entries: Vec<Unacked> = state.unacked.drain(..).filter_map(|(_, u)| u).collect();
+        requeue_all(entries);
+    }
+
+    fn channel_method(&mut self, ch: u16, method: Method) -> AmqpResult {
+        let vhost = self.vhost()?;
+        match method {
+            Method::ChannelClose(_) => {
+                self.release_channel(ch);
+                self.out.push_method(ch, &codec::ChannelCloseOk {}.into());
+            }
+            Method::ChannelCloseOk(_) => {}
+            Method::ChannelFlow(f) => {
+                if !f.active {
+                    return Err(not_implemented("active=false"));
+                }
+                self.out.push_method(ch, &codec::ChannelFlowOk { active: true }.into());
+            }
+            Method::AccessRequest(_) => {
+                self.out.push_method(ch, &codec::AccessRequestOk { ticket: 1 }.into());
+            }
+            Method::ExchangeDeclare(d) => {
+                self.check(Access::Configure, "exchange", &exchange_resource(&d.exchange))?;
+                let nowait = d.nowait;
+                vhost.declare_exchange(ExchangeDeclaration {
+                    name: d.exchange,
+                    kind: d.kind.as_str().into_owned(),
+                    passive: d.passive,
+                    durable: d.durable,
+                    auto_delete: d.auto_delete,
+                    internal: d.internal,
+                    arguments: d.arguments,
+                })?;
+                if !nowait {
+                    self.out.push_method(ch, &codec::ExchangeDeclareOk {}.into());
+                }
+            }
+            Method::ExchangeDelete(d) => {
+                self.check(Access::Configure, "exchange", &exchange_resource(&d.exchange))?;
+                vhost.delete_exchange(&d.exchange, d.if_unused)?;
+                if !d.nowait {
+                    self.out.push_method(ch, &codec::ExchangeDeleteOk {}.into());
+                }
+            }
+            Method::ExchangeBind(b) => {
+                self.check(Access::Write, "exchange", &exchange_resource(&b.destination))?;
+                self.check(Access::Read, "exchange", &exchange_resource(&b.source))?;
+                let dest = vhost.exchange_or_404(&b.destination)?;
+                vhost.bind(&b.source, Destination::Exchange(dest), b.routing_key, b.arguments)?;
+                if !b.nowait {
+                    self.out.push_method(ch, &codec::ExchangeBindOk {}.into());
+                }
+            }
+            Method::ExchangeUnbind(b) => {
+                self.check(Access::Write, "exchange", &exchange_resource(&b.destination))?;
+                self.check(Access::Read, "exchange", &exchange_resource(&b.source))?;
+                if let Some(dest) = vhost.exchange(&b.destination) {
+                    vhost.unbind(&b.source, &Destination::Exchange(dest), &b.routing_key, &b.arguments)?;
+                }
+                if !b.nowait {
+                    self.out.push_method(ch, &codec::ExchangeUnbindOk {}.into());
+                }
+            }
+            Method::QueueDeclare(d) => {
+                if !d.queue.is_empty() {
+                    self.check(Access::Configure, "queue", &d.queue.as_str())?;
+                }
+                let nowait = d.nowait;
+                let q = vhost.declare_queue(
+                    QueueDeclaration {
+                        name: d.queue,
+                        passive: d.passive,
+                        durable: d.durable,
+                        exclusive: d.exclusive,
+                        auto_delete: d.auto_delete,
+                        arguments: d.arguments,
+                    },
+                    self.id,
+                )?;
+                if !nowait {
+                    let ok = codec::QueueDeclareOk {
+                        queue: q.name.clone(),
+                        message_count: q.message_count(),
+                        consumer_count: q.consumer_count(),
+                    };
+                    self.out.push_method(ch, &ok.into());
+                }
+            }
+            Method::QueueBind(b) => {
+                let qname = self.resolve_queue_name(ch, &b.queue)?;
+                self.check(Access::Write, "queue", &qname.as_str())?;
+                self.check(Access::Read, "exchange", &exchange_resource(&b.exchange))?;
+                let q = vhost.queue_or_404(&qname)?;
+                q.check_access(self.id)?;
+                vhost.bind(&b.exchange, Destination::Queue(q), b.routing_key, b.arguments)?;
+                if !b.nowait {
+                    self.out.push_method(ch, &codec::QueueBindOk {}.into());
+                }
+            }
+            Method::QueueUnbind(b) => {
+                let qname = self.resolve_queue_name(ch, &b.queue)?;
+                self.check(Access::Write, "queue", &qname.as_str())?;
+                self.check(Access::Read, "exchange", &exchange_resource(&b.exchange))?;
+                if let Some(q) = vhost.queue(&qname) {
+                    q.check_access(self.id)?;
+                    vhost.unbind(&b.exchange, &Destination::Queue(q), &b.routing_key, &b.arguments)?;
+                }
+                self.out.push_method(ch, &codec::QueueUnbindOk {}.into());
+            }
+            Method::QueuePurge(p) => {
+                let qname = self.resolve_queue_name(ch, &p.queue)?;
+                self.check(Access::Read, "queue", &qname.as_str())?;
+                let q = vhost.queue_or_404(&qname)?;
+                q.check_access(self.id)?;
+                let n = q.purge();
+                if !p.nowait {
+                    self.out.push_method(ch, &codec::QueuePurgeOk { message_count: n }.into());
+                }
+            }
+            Method::QueueDelete(d) => {
+                let qname = self.resolve_queue_name(ch, &d.queue)?;
+                self.check(Access::Configure, "queue", &qname.as_str())?;
+                let n = vhost.delete_queue(&qname, d.if_unused, d.if_empty, self.id)?;
+                if !d.nowait {
+                    self.out.push_method(ch, &codec::QueueDeleteOk { message_count: n }.into());
+                }
+            }
+            Method::BasicQos(q) => {
+                if q.prefetch_size != 0 {
+                    return Err(not_implemented(format!("prefetch_size!=0 ({})", q.prefetch_size)));
+                }
+                let state = self.channel(ch)?;
+                if q.global {
+                    state.channel_credit.set_limit(u32::from(q.prefetch_count));
+                } else {
+                    state.prefetch = q.prefetch_count;
+                }
+                self.out.push_method(ch, &codec::BasicQosOk {}.into());
+                self.redispatch_channel(ch);
+            }
+            Method::BasicConsume(c) => self.basic_consume(ch, c, &vhost)?,
+            Method::BasicCancel(c) => {
+                let state = self.channel(ch)?;
+                if let Some(entry) = state.consumers.remove(&c.consumer_tag) {
+                    if entry.queue.cancel(self.id, ch, &c.consumer_tag) == CancelOutcome::RemovedLast {
+                        vhost.remove_queue(&entry.queue);
+                    }
+                }
+                if !c.nowait {
+                    self.out.push_method(ch, &codec::BasicCancelOk { consumer_tag: c.consumer_tag }.into());
+                }
+            }
+            Method::BasicPublish(p) => {
+                if p.immediate {
+                    return Err(not_implemented("immediate=true"));
+                }
+                self.check(Access::Write, "exchange", &exchange_resource(&p.exchange))?;
+                let exchange = vhost.exchange_or_404(&p.exchange)?;
+                if exchange.internal {
+                    return Err(access_refused(format!(
+                        "cannot publish to internal exchange '{}' in vhost '{}'",
+                        p.exchange, vhost.name
+                    )));
+                }
+                let state = self.channel(ch)?;
+                state.content = Some(PendingPublish { exchange, publish: p, header: None, body: BodyParts::Empty });
+            }
+            Method::BasicGet(g) => {
+                let qname = self.resolve_queue_name(ch, &g.queue)?;
+                self.check(Access::Read, "queue", &qname.as_str())?;
+                let q = vhost.queue_or_404(&qname)?;
+                q.check_access(self.id)?;
+                match q.get() {
+                    None => self.out.push_method(ch, &codec::BasicGetEmpty::default().into()),
+                    Some((message, remaining)) => {
+                        let frame_max = self.frame_max;
+                        let state = self.channel(ch)?;
+                        let tag = state.next_tag;
+                        state.next_tag += 1;
+                        let m = &message.message;
+                        let ok = codec::BasicGetOk {
+                            delivery_tag: tag,
+                            redelivered: message.redelivered,
+                            exchange: m.exchange.clone(),
+                            routing_key: m.routing_key.clone(),
+                            message_count: remaining,
+                        };
+                        self.out.push_method(ch, &ok.into());
+                        let _ = self.out.push_content(ch, &m.properties, &m.body, frame_max);
+                        if !g.no_ack {
+                            let state = self.channel(ch)?;
+                            state.unacked.push_back((tag, Some(Unacked { queue: q, message, credit: None })));
+                        }
+                    }
+                }
+            }
+            Method::BasicAck(a) => self.settle(ch, a.delivery_tag, a.multiple, None)?,
+            Method::BasicNack(n) => self.settle(ch, n.delivery_tag, n.multiple, Some(n.requeue))?,
+            Method::BasicReject(r) => self.settle(ch, r.delivery_tag, false, Some(r.requeue))?,
+            Method::BasicRecover(_) | Method::BasicRecoverAsync(_) => {
+                let reply = matches!(method, Method::BasicRecover(_));
+                let state = self.channel(ch)?;
+                let entries: Vec<Unacked> = state.unacked.drain(..).filter_map(|(_, u)| u).collect();
+                requeue_all(entries);
+                if reply {
+                    self.out.push_method(ch, &codec::BasicRecoverOk {}.into());
+                }
+            }
+            Method::ConfirmSelect(c) => {
+                let state = self.channel(ch)?;
+                if state.tx.is_some() {
+                    return Err(precondition_failed("cannot switch from tx to confirm mode"));
+                }
+                if state.confirm_next.is_none() {
+                    state.confirm_next = Some(1);
+                }
+                if !c.nowait {
+                    self.out.push_method(ch, &codec::ConfirmSelectOk {}.into());
+                }
+            }
+            Method::TxSelect(_) => {
+                let state = self.channel(ch)?;
+                if state.confirm_next.is_some() {
+                    return Err(precondition_failed("cannot switch from confirm to tx mode"));
+                }
+                state.tx.get_or_insert_with(TxState::default);
+                self.out.push_method(ch, &codec::TxSelectOk {}.into());
+            }
+            Method::TxCommit(_) => {
+                let state = self.channel(ch)?;
+                let Some(tx) = state.tx.as_mut() else {
+                    return Err(precondition_failed("channel is not transactional"));
+                };
+                let tx = std::mem::take(tx);
+                for (exchange, message, mandatory) in tx.publishes {
+                    self.route_and_enqueue(ch, &vhost, &exchange, message, mandatory);
+                }
+                for (tag, multiple, requeue) in tx.settlements {
+                    self.apply_settlement(ch, tag, multiple, requeue);
+                }
+                self.out.push_method(ch, &codec::TxCommitOk {}.into());
+            }
+            Method::TxRollback(_) => {
+                let state = self.channel(ch)?;
+                let Some(tx) = state.tx.as_mut() else {
+                    return Err(precondition_failed("channel is not transactional"));
+                };
+                *tx = TxState::default();
+                self.out.push_method(ch, &codec::TxRollbackOk {}.into());
+            }
+            other => {
+                return Err(crate::error::command_invalid(format!("{} is not a client method", other.name())));
+            }
+        }
+        Ok(())
+    }
+
+    fn channel(&mut self, ch: u16) -> AmqpResult<&mut ChannelState> {
+        self.channels.get_mut(&ch).ok_or_else(|| channel_error("expected 'channel.open'"))
+    }
+
+    /// An empty queue name means the last queue declared on the channel in AMQP; RabbitMQ
+    /// keeps that rule, but clients rarely rely on it, so an empty name is refused.
+    fn resolve_queue_name(&self, _ch: u16, name: &ShortString) -> AmqpResult<ShortString> {
+        if name.is_empty() {
+            return Err(not_found("no previously declared queue"));
+        }
+        Ok(name.clone())
+    }
+
+    fn basic_consume(&mut self, ch: u16, c: codec::BasicConsume, vhost: &Arc<VHost>) -> AmqpResult {
+        let qname = self.resolve_queue_name(ch, &c.queue)?;
+        self.check(Access::Read, "queue", &qname.as_str())?;
+        let q = vhost.queue_or_404(&qname)?;
+        q.check_access(self.id)?;
+        let id = self.id;
+        let outbox = self.inbox_tx.clone();
+        let state = self.channel(ch)?;
+        let tag = if c.consumer_tag.is_empty() { generated_tag() } else { c.consumer_tag.clone() };
+        if state.consumers.contains_key(&tag) {
+            return Err(not_allowed(format!("attempt to reuse consumer tag '{tag}'")));
+        }
+        let priority = c.arguments.get("x-priority").and_then(|v| v.as_i64()).unwrap_or(0);
+        let credit = Credit::new(u32::from(state.prefetch));
+        let handle = ConsumerHandle {
+            tag: tag.clone(),
+            channel: ch,
+            connection_id: id,
+            outbox,
+            no_ack: c.no_ack,
+            exclusive: c.exclusive,
+            priority,
+            credit: credit.clone(),
+            channel_credit: state.channel_credit.clone(),
+        };
+        state.consumers.insert(tag.clone(), ConsumerEntry { queue: q.clone(), credit });
+        // consume-ok goes out before any delivery the queue hands us.
+        if !c.nowait {
+            self.out.push_method(ch, &codec::BasicConsumeOk { consumer_tag: tag.clone() }.into());
+        }
+        if let Err(e) = q.consume(handle) {
+            if let Some(state) = self.channels.get_mut(&ch) {
+                state.consumers.remove(&tag);
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Asks every queue this channel consumes from to deliver again (credit changed).
+    fn redispatch_channel(&self, ch: u16) {
+        if let Some(state) = self.channels.get(&ch) {
+            for c in state.consumers.values() {
+                c.queue.try_dispatch();
+            }
+        }
+    }
+
+    /// A publish is complete: route it (or hold it for the transaction), confirm it.
+    pub(super) fn finish_publish(&mut self, ch: u16) -> AmqpResult {
+        let user = self.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+        let vhost = self.vhost()?;
+        let Some(state) = self.channels.get_mut(&ch) else { return Ok(()) };
+        let Some(pending) = state.content.take() else { return Ok(()) };
+        let header = pending.header.unwrap_or_default();
+        if let Some(uid) = &header.properties.user_id {
+            if uid.as_bytes() != user.as_bytes() {
+                let e = precondition_failed(format!(
+                    "user_id property set to '{uid}' but authenticated user was '{user}'"
+                ))
+                .caused_by(60, 40);
+                self.channel_exception(ch, e);
+                return Ok(());
+            }
+        }
+        let message = Arc::new(Message {
+            exchange: pending.publish.exchange.clone(),
+            routing_key: pending.publish.routing_key.clone(),
+            properties: header.properties,
+            body: pending.body.into_bytes(),
+        });
+        let mandatory = pending.publish.mandatory;
+        if let Some(tx) = state.tx.as_mut() {
+            tx.publishes.push((pending.exchange, message, mandatory));
+            return Ok(());
+        }
+        self.route_and_enqueue(ch, &vhost, &pending.exchange, message, mandatory);
+        Ok(())
+    }
+
+    fn route_and_enqueue(&mut self, ch: u16, vhost: &Arc<VHost>, exchange: &Arc<Exchange>, message: MessageRef, mandatory: bool) {
+        let mut queues = std::mem::take(&mut self.route_buf);
+        queues.clear();
+        vhost.route(exchange, &message, &mut queues);
+        if queues.is_empty() && mandatory {
+            let ret = codec::BasicReturn {
+                reply_code: codec::ReplyCode::NoRoute as u16,
+                reply_text: ShortString::from_static("NO_ROUTE"),
+                exchange: message.exchange.clone(),
+                routing_key: message.routing_key.clone(),
+            };
+            self.out.push_method(ch, &ret.into());
+            let _ = self.out.push_content(ch, &message.properties, &message.body, self.frame_max);
+        }
+        for q in queues.drain(..) {
+            q.publish(QueuedMessage { message: message.clone(), redelivered: false });
+        }
+        self.route_buf = queues;
+        if let Some(state) = self.channels.get_mut(&ch) {
+            if let Some(seq) = state.confirm_next {
+                state.confirm_next = Some(seq + 1);
+                self.out.push_method(ch, &codec::BasicAck { delivery_tag: seq, multiple: false }.into());
+            }
+        }
+    }
+
+    /// `basic.ack` / `nack` / `reject`: checked now, applied now or at `tx.commit`.
+    fn settle(&mut self, ch: u16, tag: u64, multiple: bool, requeue: Option<bool>) -> AmqpResult {
+        let state = self.channel(ch)?;
+        let known = if multiple && tag == 0 {
+            true
+        } else {
+            state.unacked.iter().any(|(t, u)| *t == tag && u.is_some())
+        };
+        if !known {
+            return Err(precondition_failed(format!("unknown delivery tag {tag}")));
+        }
+        if let Some(tx) = state.tx.as_mut() {
+            tx.settlements.push((tag, multiple, requeue));
+            return Ok(());
+        }
+        self.apply_settlement(ch, tag, multiple, requeue);
+        Ok(())
+    }
+
+    fn apply_settlement(&mut self, ch: u16, tag: u64, multiple: bool, requeue: Option<bool>) {
+        let Some(state) = self.channels.get_mut(&ch) else { return };
+        let mut settled = Vec::new();
+        if multiple {
+            let upto = if tag == 0 { u64::MAX } else { tag };
+            for (t, u) in state.unacked.iter_mut() {
+                if *t > upto {
+                    break;
+                }
+                if let Some(u) = u.take() {
+                    settled.push(u);
+                }
+            }
+        } else if let Ok(i) = state.unacked.binary_search_by_key(&tag, |(t, _)| *t) {
+            if let Some(u) = state.unacked[i].1.take() {
+                settled.push(u);
+            }
+        }
+        while matches!(state.unacked.front(), Some((_, None))) {
+            state.unacked.pop_front();
+        }
+        if settled.is_empty() {
+            return;
+        }
+        let channel_exhausted = state.channel_credit.give(settled.len() as u32);
+        let mut wake: Vec<Arc<Queue>> = Vec::new();
+        for u in &settled {
+            if let Some(c) = &u.credit {
+                if c.give(1) && !wake.iter().any(|q| Arc::ptr_eq(q, &u.queue)) {
+                    wake.push(u.queue.clone());
+                }
+            }
+        }
+        match requeue {
+            Some(true) => requeue_all(settled),
+            Some(false) | None => drop(settled),
+        }
+        if channel_exhausted {
+            self.redispatch_channel(ch);
+        } else {
+            for q in wake {
+                q.try_dispatch();
+            }
+        }
+    }
+
+    /// A message from a queue: deliver it, or put it back if its consumer is gone.
+    pub(super) fn handle_session_message(&mut self, msg: SessionMessage) {
+        match msg {
+            SessionMessage::Deliver { channel, consumer_tag, ack_required, queue, message } => {
+                let frame_max = self.frame_max;
+                let consumer = self
+                    .channels
+                    .get_mut(&channel)
+                    .filter(|s| !s.closing)
+                    .and_then(|s| s.consumers.get(&consumer_tag).map(|c| c.credit.clone()).map(|c| (s, c)));
+                let Some((state, credit)) = consumer else {
+                    // Cancelled or closed meanwhile: the message goes back to its queue.
+                    if ack_required {
+                        queue.requeue(vec![message]);
+                    }
+                    return;
+                };
+                let tag = state.next_tag;
+                state.next_tag += 1;
+                let m = &message.message;
+                let deliver = codec::BasicDeliver {
+                    consumer_tag,
+                    delivery_tag: tag,
+                    redelivered: message.redelivered,
+                    exchange: m.exchange.clone(),
+                    routing_key: m.routing_key.clone(),
+                };
+                self.out.push_method(channel, &deliver.into());
+                if self.out.push_content(channel, &m.properties, &m.body, frame_max).is_err() {
+                    tracing::warn!(connection = self.id, "content header exceeds the consumer's frame_max; message dropped");
+                }
+                if ack_required {
+                    if let Some(state) = self.channels.get_mut(&channel) {
+                        state.unacked.push_back((tag, Some(Unacked { queue, message, credit: Some(credit) })));
+                    }
+                }
+            }
+            SessionMessage::Cancel { channel, consumer_tag } => {
+                if let Some(state) = self.channels.get_mut(&channel) {
+                    if state.consumers.remove(&consumer_tag).is_some() && !state.closing {
+                        let cancel = codec::BasicCancel { consumer_tag, nowait: true };
+                        self.out.push_method(channel, &cancel.into());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Requeues settled or abandoned deliveries, grouped by queue, keeping their order.
+fn requeue_all(entries: Vec<Unacked>) {
+    let mut by_queue: Vec<(Arc<Queue>, Vec<QueuedMessage>)> = Vec::new();
+    for u in entries {
+        if let Some(c) = &u.credit {
+            c.give(1);
+        }
+        match by_queue.iter_mut().find(|(q, _)| Arc::ptr_eq(q, &u.queue)) {
+            Some((_, v)) => v.push(u.message),
+            None => by_queue.push((u.queue, vec![u.message])),
+        }
+    }
+    for (q, messages) in by_queue {
+        q.requeue(messages);
+    }
+}

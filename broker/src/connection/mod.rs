@@ -1,0 +1,553 @@
+//! One task per client connection: the handshake (start, SASL, tune, open), heartbeats,
+//! channels, and the I/O loop that reads frames, takes deliveries from queues, and writes many
+//! frames per vectored write.
+
+mod channel;
+
+use std::collections::{HashMap, VecDeque};
+use std::io::IoSlice;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+use warren_core::codec::{
+    self, ConnectionClose, ConnectionCloseOk, ConnectionOpenOk, ConnectionStart, ConnectionTune, FieldTable,
+    FieldValue, Frame, LongString, Method, ReplyCode, ShortString,
+};
+use warren_core::proto::Outgoing;
+
+use crate::auth::User;
+use crate::error::{
+    access_refused, channel_error, command_invalid, frame_error, not_allowed, unexpected_frame, AmqpException,
+    AmqpResult,
+};
+use crate::queue::SessionMessage;
+use crate::server::BrokerState;
+use crate::vhost::VHost;
+use channel::ChannelState;
+
+/// Deliveries and writes handled before output is flushed.
+const BATCH: usize = 256;
+/// Buffers per vectored write.
+const MAX_IOVECS: usize = 64;
+/// Stop reading from the client while this much output waits (a slow consumer must not make
+/// the broker buffer without bound).
+const WRITE_HIGH_WATER: usize = 8 * 1024 * 1024;
+/// How long to wait for `close-ok` after sending `connection.close`.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Where the connection is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// `connection.start` sent; waiting for `start-ok`.
+    AwaitStartOk,
+    /// `tune` sent; waiting for `tune-ok`.
+    AwaitTuneOk,
+    /// Waiting for `connection.open`.
+    AwaitOpen,
+    /// Open for channels.
+    Open,
+    /// We sent `connection.close`; waiting for `close-ok` (or the timeout).
+    Closing,
+    /// Done: flush what is queued and end.
+    Finished,
+}
+
+/// Serves one client connection until it closes.
+pub async fn serve(stream: TcpStream, peer: SocketAddr, state: Arc<BrokerState>, shutdown: watch::Receiver<bool>) {
+    state.connections.fetch_add(1, Ordering::AcqRel);
+    let id = state.next_connection_id();
+    let mut session = Session::new(id, peer, state.clone());
+    if let Err(e) = session.run(stream, shutdown).await {
+        tracing::debug!(connection = id, %peer, "connection ended: {e}");
+    }
+    session.cleanup();
+    state.connections.fetch_sub(1, Ordering::AcqRel);
+}
+
+/// The broker side of one connection.
+pub(crate) struct Session {
+    /// Unique per broker run; owns exclusive queues and consumers.
+    id: u64,
+    peer: SocketAddr,
+    state: Arc<BrokerState>,
+    phase: Phase,
+    /// The authenticated user, after `start-ok`.
+    user: Option<User>,
+    /// The client's capabilities table (e.g. `authentication_failure_close`).
+    client_capabilities: FieldTable,
+    /// The vhost, after `connection.open`.
+    vhost: Option<Arc<VHost>>,
+    frame_max: u32,
+    channel_max: u16,
+    heartbeat: u16,
+    channels: HashMap<u16, ChannelState>,
+    /// Frames to write.
+    out: Outgoing,
+    /// Senders handed to consumers, so queues can deliver to this connection.
+    inbox_tx: mpsc::UnboundedSender<SessionMessage>,
+    /// Scratch buffer for routing results.
+    route_buf: Vec<Arc<crate::queue::Queue>>,
+    last_received: Instant,
+    last_sent: Instant,
+    /// When `connection.close` was sent.
+    closing_since: Option<Instant>,
+}
+
+impl Session {
+    fn new(id: u64, peer: SocketAddr, state: Arc<BrokerState>) -> Session {
+        let (inbox_tx, _) = mpsc::unbounded_channel();
+        let now = Instant::now();
+        Session {
+            id,
+            peer,
+            frame_max: state.config.frame_max,
+            channel_max: state.config.channel_max,
+            heartbeat: 0,
+            state,
+            phase: Phase::AwaitStartOk,
+            user: None,
+            client_capabilities: FieldTable::new(),
+            vhost: None,
+            channels: HashMap::new(),
+            out: Outgoing::default(),
+            inbox_tx,
+            route_buf: Vec::new(),
+            last_received: now,
+            last_sent: now,
+            closing_since: None,
+        }
+    }
+
+    async fn run(&mut self, stream: TcpStream, mut shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
+        let (mut reader, mut writer) = stream.into_split();
+        // Protocol header, within the handshake timeout.
+        let mut header = [0u8; 8];
+        let timeout = self.state.config.handshake_timeout;
+        match tokio::time::timeout(timeout, reader.read_exact(&mut header)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Ok(()),
+        }
+        if &header != codec::PROTOCOL_HEADER {
+            // RabbitMQ answers any other header with the one it speaks, then closes.
+            writer.write_all(codec::PROTOCOL_HEADER).await?;
+            let _ = writer.shutdown().await;
+            return Ok(());
+        }
+        let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
+        self.inbox_tx = inbox_tx;
+        self.send_start();
+        let handshake_deadline = Instant::now() + timeout;
+
+        let mut read_buf = BytesMut::with_capacity(128 * 1024);
+        let mut write_queue: VecDeque<Bytes> = VecDeque::new();
+        let mut chunks = Vec::new();
+        loop {
+            if !self.out.is_empty() {
+                self.last_sent = Instant::now();
+                self.out.drain_into(&mut chunks);
+                write_queue.extend(chunks.drain(..));
+            }
+            if self.phase == Phase::Finished && write_queue.is_empty() {
+                let _ = writer.shutdown().await;
+                return Ok(());
+            }
+            let queued: usize = write_queue.iter().map(Bytes::len).sum();
+            let reading = self.phase != Phase::Finished && queued < WRITE_HIGH_WATER;
+            let timer = self.next_timer(handshake_deadline);
+            tokio::select! {
+                biased;
+                read = reader.read_buf(&mut read_buf), if reading => {
+                    match read {
+                        Ok(0) => {
+                            self.phase = Phase::Finished;
+                            write_queue.clear();
+                        }
+                        Ok(_) => {
+                            self.last_received = Instant::now();
+                            self.handle_input(&mut read_buf);
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                written = write_some(&mut writer, &write_queue), if !write_queue.is_empty() => {
+                    match written {
+                        Ok(n) => advance(&mut write_queue, n),
+                        Err(e) => return Err(e),
+                    }
+                }
+                msg = inbox.recv(), if self.phase == Phase::Open || self.phase == Phase::Closing => {
+                    if let Some(msg) = msg {
+                        self.handle_session_message(msg);
+                        for _ in 0..BATCH {
+                            match inbox.try_recv() {
+                                Ok(msg) => self.handle_session_message(msg),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                }
+                _ = tokio::time::sleep_until(timer) => self.handle_timer(handshake_deadline),
+                _ = shutdown.changed() => {
+                    self.close_connection(AmqpException::new(
+                        ReplyCode::ConnectionForced,
+                        "broker forced connection closure with reason 'shutdown'",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The next instant something must happen: heartbeat send or check, handshake or close
+    /// timeout.
+    fn next_timer(&self, handshake_deadline: Instant) -> Instant {
+        let far = Instant::now() + Duration::from_secs(3600);
+        let mut t = far;
+        if matches!(self.phase, Phase::AwaitStartOk | Phase::AwaitTuneOk | Phase::AwaitOpen) {
+            t = t.min(handshake_deadline);
+        }
+        if let Some(since) = self.closing_since {
+            t = t.min(since + CLOSE_TIMEOUT);
+        }
+        if self.heartbeat > 0 {
+            let hb = Duration::from_secs(u64::from(self.heartbeat));
+            t = t.min(self.last_sent + hb / 2).min(self.last_received + hb * 2);
+        }
+        t
+    }
+
+    fn handle_timer(&mut self, handshake_deadline: Instant) {
+        let now = Instant::now();
+        if matches!(self.phase, Phase::AwaitStartOk | Phase::AwaitTuneOk | Phase::AwaitOpen) && now >= handshake_deadline {
+            tracing::debug!(connection = self.id, "handshake timed out");
+            self.phase = Phase::Finished;
+            return;
+        }
+        if let Some(since) = self.closing_since {
+            if now >= since + CLOSE_TIMEOUT {
+                self.phase = Phase::Finished;
+                return;
+            }
+        }
+        if self.heartbeat > 0 {
+            let hb = Duration::from_secs(u64::from(self.heartbeat));
+            if now >= self.last_received + hb * 2 {
+                tracing::info!(connection = self.id, peer = %self.peer, "missed heartbeats from client, timeout: {}s", self.heartbeat);
+                self.phase = Phase::Finished;
+                return;
+            }
+            if now >= self.last_sent + hb / 2 {
+                self.out.push_heartbeat();
+            }
+        }
+    }
+
+    fn handle_input(&mut self, buf: &mut BytesMut) {
+        loop {
+            if self.phase == Phase::Finished {
+                buf.clear();
+                return;
+            }
+            match codec::decode_frame(buf, self.frame_max) {
+                Ok(Some(frame)) => {
+                    if let Err(e) = self.handle_frame(frame) {
+                        self.close_connection(e);
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    buf.clear();
+                    let exc = AmqpException::new(e.reply_code(), e.to_string());
+                    self.close_connection(exc);
+                    // Nothing more can be parsed from a broken stream.
+                    if self.phase == Phase::Closing {
+                        self.closing_since = Some(Instant::now());
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Sends `connection.close` (once) and stops handling anything but `close`/`close-ok`.
+    fn close_connection(&mut self, e: AmqpException) {
+        if matches!(self.phase, Phase::Closing | Phase::Finished) {
+            return;
+        }
+        tracing::info!(connection = self.id, peer = %self.peer, code = e.code as u16, "closing connection: {}", e.text);
+        let close = ConnectionClose {
+            reply_code: e.code as u16,
+            reply_text: short_lossy(&e.text),
+            class_id: e.class_id,
+            method_id: e.method_id,
+        };
+        self.out.push_method(0, &close.into());
+        self.phase = Phase::Closing;
+        self.closing_since = Some(Instant::now());
+    }
+
+    fn handle_frame(&mut self, frame: Frame) -> AmqpResult {
+        match frame {
+            Frame::Heartbeat(0) => Ok(()),
+            Frame::Heartbeat(_) => Err(frame_error("heartbeat frame on non-zero channel")),
+            Frame::Method(0, method) => self.handle_connection_method(method),
+            _ if self.phase == Phase::Closing => Ok(()),
+            _ if self.phase != Phase::Open => Err(command_invalid("channel frame before connection.open")),
+            Frame::Method(ch, method) => self.handle_channel_method(ch, method),
+            Frame::Header(ch, header) => self.handle_content_header(ch, header),
+            Frame::Body(ch, body) => self.handle_content_body(ch, body),
+        }
+    }
+
+    fn handle_connection_method(&mut self, method: Method) -> AmqpResult {
+        let (class_id, method_id) = (method.class_id(), method.method_id());
+        match (self.phase, method) {
+            (Phase::Closing, Method::ConnectionCloseOk(_)) => {
+                self.phase = Phase::Finished;
+                Ok(())
+            }
+            (Phase::Closing, Method::ConnectionClose(_)) => {
+                self.out.push_method(0, &ConnectionCloseOk {}.into());
+                self.phase = Phase::Finished;
+                Ok(())
+            }
+            (Phase::Closing, _) => Ok(()),
+            (_, Method::ConnectionClose(_)) => {
+                self.out.push_method(0, &ConnectionCloseOk {}.into());
+                self.phase = Phase::Finished;
+                Ok(())
+            }
+            (Phase::AwaitStartOk, Method::ConnectionStartOk(ok)) => self.handle_start_ok(ok),
+            (Phase::AwaitTuneOk, Method::ConnectionTuneOk(ok)) => {
+                if ok.frame_max != 0 && ok.frame_max < u32::from(codec::FRAME_MIN_SIZE) {
+                    return Err(not_allowed(format!("frame_max={} < {} min size", ok.frame_max, codec::FRAME_MIN_SIZE)));
+                }
+                if ok.frame_max > self.frame_max || (ok.frame_max == 0 && self.frame_max != 0) {
+                    return Err(not_allowed(format!("frame_max={} > {} max size", ok.frame_max, self.frame_max)));
+                }
+                if ok.channel_max > self.channel_max || (ok.channel_max == 0 && self.channel_max != 0) {
+                    return Err(not_allowed(format!("channel_max={} > {} max", ok.channel_max, self.channel_max)));
+                }
+                self.frame_max = ok.frame_max;
+                self.channel_max = ok.channel_max;
+                self.heartbeat = ok.heartbeat;
+                self.phase = Phase::AwaitOpen;
+                Ok(())
+            }
+            (Phase::AwaitOpen, Method::ConnectionOpen(open)) => self.handle_open(open),
+            (Phase::Open, Method::ConnectionUpdateSecret(_)) => {
+                self.out.push_method(0, &codec::ConnectionUpdateSecretOk {}.into());
+                Ok(())
+            }
+            (_, method) => Err(command_invalid(format!("unexpected method {} on channel 0", method.name()))
+                .caused_by(class_id, method_id)),
+        }
+    }
+
+    fn send_start(&mut self) {
+        let mut caps = FieldTable::new();
+        for cap in [
+            "publisher_confirms",
+            "exchange_exchange_bindings",
+            "basic.nack",
+            "consumer_cancel_notify",
+            "connection.blocked",
+            "consumer_priorities",
+            "authentication_failure_close",
+            "per_consumer_qos",
+            "direct_reply_to",
+        ] {
+            caps.insert_key(ShortString::from_static(cap), FieldValue::Boolean(true));
+        }
+        let mut props = FieldTable::new();
+        props.insert_key(ShortString::from_static("capabilities"), FieldValue::Table(caps));
+        for (k, v) in [
+            ("product", "Warren"),
+            ("version", env!("CARGO_PKG_VERSION")),
+            ("platform", "Rust"),
+            ("cluster_name", "warren@localhost"),
+            ("copyright", "Warren contributors"),
+            ("information", "Warren reference AMQP 0-9-1 broker"),
+        ] {
+            props.insert_key(ShortString::from_static(k), v.into());
+        }
+        let start = ConnectionStart {
+            version_major: codec::PROTOCOL_MAJOR,
+            version_minor: codec::PROTOCOL_MINOR,
+            server_properties: props,
+            mechanisms: LongString::from("PLAIN AMQPLAIN"),
+            locales: LongString::from("en_US"),
+        };
+        self.out.push_method(0, &start.into());
+    }
+
+    fn handle_start_ok(&mut self, ok: codec::ConnectionStartOk) -> AmqpResult {
+        if let Some(FieldValue::Table(caps)) = ok.client_properties.get("capabilities") {
+            self.client_capabilities = caps.clone();
+        }
+        let mechanism = ok.mechanism.as_str().into_owned();
+        let (username, password) = match mechanism.as_str() {
+            "PLAIN" => parse_plain(ok.response.as_bytes()),
+            "AMQPLAIN" => parse_amqplain(ok.response.0.clone()),
+            other => return Err(command_invalid(format!("unknown authentication mechanism '{other}'"))),
+        }
+        .ok_or_else(|| access_refused(format!("malformed {mechanism} response")))?;
+        let user = self.state.users.read().authenticate(&username, &password).cloned();
+        let refusal = match &user {
+            None => Some(format!(
+                "Login was refused using authentication mechanism {mechanism}. For details see the broker logfile."
+            )),
+            Some(u) if u.loopback_only && !self.peer.ip().is_loopback() => {
+                Some(format!("user '{}' can only connect via localhost", u.name))
+            }
+            Some(_) => None,
+        };
+        if let Some(text) = refusal {
+            tracing::warn!(connection = self.id, peer = %self.peer, user = %username, "authentication failed: {text}");
+            if self.client_capabilities.get("authentication_failure_close").and_then(FieldValue::as_bool) == Some(true) {
+                self.close_connection(access_refused(text));
+            } else {
+                self.phase = Phase::Finished;
+            }
+            return Ok(());
+        }
+        self.user = user;
+        let tune = ConnectionTune {
+            channel_max: self.state.config.channel_max,
+            frame_max: self.state.config.frame_max,
+            heartbeat: self.state.config.heartbeat,
+        };
+        self.out.push_method(0, &tune.into());
+        self.phase = Phase::AwaitTuneOk;
+        Ok(())
+    }
+
+    fn handle_open(&mut self, open: codec::ConnectionOpen) -> AmqpResult {
+        let name = open.virtual_host.as_str().into_owned();
+        let user = self.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+        let Some(vhost) = self.state.vhost(&name) else {
+            return Err(not_allowed(format!("vhost {name} not found")));
+        };
+        if !self.user.as_ref().is_some_and(|u| u.permissions.contains_key(&name)) {
+            return Err(not_allowed(format!("access to vhost '{name}' refused for user '{user}'")));
+        }
+        let max = self.state.config.max_connections;
+        if max > 0 && self.state.connections.load(Ordering::Acquire) > max {
+            return Err(not_allowed(format!(
+                "access to vhost '{name}' refused for user '{user}': connection limit ({max}) is reached"
+            )));
+        }
+        self.vhost = Some(vhost);
+        self.phase = Phase::Open;
+        self.out.push_method(0, &ConnectionOpenOk::default().into());
+        tracing::debug!(connection = self.id, peer = %self.peer, %user, vhost = %name, "connection open");
+        Ok(())
+    }
+
+    fn handle_content_header(&mut self, ch: u16, header: codec::ContentHeader) -> AmqpResult {
+        let max_size = self.state.config.max_message_size;
+        let Some(state) = self.channels.get_mut(&ch) else {
+            return Err(channel_error(format!("content header on channel {ch}, which is not open")));
+        };
+        if state.closing {
+            return Ok(());
+        }
+        let ready = state.content_header(header, max_size);
+        match ready {
+            Ok(true) => self.finish_publish(ch),
+            Ok(false) => Ok(()),
+            Err(e) if e.is_hard() => Err(e),
+            Err(e) => {
+                self.channel_exception(ch, e);
+                Ok(())
+            }
+        }
+    }
+
+    fn handle_content_body(&mut self, ch: u16, body: Bytes) -> AmqpResult {
+        let Some(state) = self.channels.get_mut(&ch) else {
+            return Err(channel_error(format!("content body on channel {ch}, which is not open")));
+        };
+        if state.closing {
+            return Ok(());
+        }
+        if state.content_body(body)? {
+            self.finish_publish(ch)?;
+        }
+        Ok(())
+    }
+
+    /// Releases everything the connection held: consumers, unacked messages (requeued),
+    /// exclusive queues.
+    fn cleanup(&mut self) {
+        let ids: Vec<u16> = self.channels.keys().copied().collect();
+        for ch in ids {
+            self.release_channel(ch);
+        }
+        if let Some(vhost) = &self.vhost {
+            vhost.remove_exclusive_queues(self.id);
+        }
+    }
+}
+
+fn parse_plain(response: &[u8]) -> Option<(String, String)> {
+    let mut parts = response.split(|&b| b == 0);
+    let _authzid = parts.next()?;
+    let user = parts.next()?;
+    let pass = parts.next()?;
+    Some((String::from_utf8(user.to_vec()).ok()?, String::from_utf8(pass.to_vec()).ok()?))
+}
+
+fn parse_amqplain(response: Bytes) -> Option<(String, String)> {
+    // The response is a field table without its length prefix.
+    let mut framed = BytesMut::with_capacity(response.len() + 4);
+    framed.extend_from_slice(&(response.len() as u32).to_be_bytes());
+    framed.extend_from_slice(&response);
+    let table = codec::wire::Reader::new(framed.freeze()).table().ok()?;
+    let user = table.get("LOGIN")?.as_str()?.into_owned();
+    let pass = table.get("PASSWORD")?.as_str()?.into_owned();
+    Some((user, pass))
+}
+
+/// Text we produced as a short string, cut at 255 bytes on a character boundary.
+pub(crate) fn short_lossy(s: &str) -> ShortString {
+    let mut end = s.len().min(ShortString::MAX_LEN);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    ShortString::try_from(&s[..end]).unwrap_or_default()
+}
+
+async fn write_some<W: tokio::io::AsyncWrite + Unpin>(writer: &mut W, queue: &VecDeque<Bytes>) -> std::io::Result<usize> {
+    let slices: Vec<IoSlice<'_>> = queue.iter().take(MAX_IOVECS).map(|b| IoSlice::new(b)).collect();
+    let n = writer.write_vectored(&slices).await?;
+    if n == 0 {
+        return Err(std::io::ErrorKind::WriteZero.into());
+    }
+    Ok(n)
+}
+
+fn advance(queue: &mut VecDeque<Bytes>, mut n: usize) {
+    while n > 0 {
+        let Some(front) = queue.front_mut() else { return };
+        if front.len() <= n {
+            n -= front.len();
+            queue.pop_front();
+        } else {
+            front.advance(n);
+            n = 0;
+        }
+    }
+}
+
+/// Used by the channel module for `unexpected frame` errors.
+pub(crate) fn unexpected(text: impl AsRef<str>) -> AmqpException {
+    unexpected_frame(text)
+}

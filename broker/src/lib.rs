@@ -1,0 +1,25 @@
+//! # warren-broker
+//!
+//! Warren's reference AMQP 0-9-1 broker, built on warren-core's codec. A library first: a test
+//! starts one in-process on an ephemeral port in milliseconds ([`Broker::start`] with
+//! [`BrokerConfig::ephemeral`]); the `warren-broker` binary is a thin main around it.
+//!
+//! Rooms: [`server`] (listener, broker state, shutdown), [`connection`] (one task per client
+//! connection: handshake, channels, publish and deliver), [`routing`] (exchanges),
+//! [`queue`] (queues, consumers, prefetch), [`vhost`] (declarations and the exchange graph),
+//! [`auth`] (users, password hashes, permissions), [`config`].
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod config;
+pub mod connection;
+pub mod error;
+pub mod message;
+pub mod queue;
+pub mod routing;
+pub mod server;
+pub mod vhost;
+
+pub use config::BrokerConfig;
+pub use server::{Broker, BrokerHandle};

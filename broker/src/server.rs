@@ -1,0 +1,153 @@
+//! The listener and broker-wide state: users, vhosts, connection accounting, shutdown.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::auth::{PasswordHash, Permissions, User, UserStore};
+use crate::config::BrokerConfig;
+use crate::vhost::VHost;
+
+/// State every connection shares.
+#[derive(Debug)]
+pub struct BrokerState {
+    /// Limits and defaults.
+    pub config: BrokerConfig,
+    /// Users and permissions.
+    pub users: RwLock<UserStore>,
+    /// Virtual hosts by name.
+    pub vhosts: RwLock<HashMap<String, Arc<VHost>>>,
+    next_connection_id: AtomicU64,
+    /// Connections currently open, for `max_connections`.
+    pub connections: AtomicUsize,
+}
+
+impl BrokerState {
+    /// Builds the state from `config`; fails on an invalid user entry.
+    pub fn new(config: BrokerConfig) -> Result<BrokerState, String> {
+        let mut users = UserStore::default();
+        for u in &config.users {
+            let password = match (&u.password, &u.password_hash) {
+                (Some(p), None) => PasswordHash::new(p),
+                (None, Some(h)) => PasswordHash::from_stored(h)
+                    .ok_or_else(|| format!("user {}: password_hash is not a salted SHA-256 hash", u.name))?,
+                _ => return Err(format!("user {}: give exactly one of password and password_hash", u.name)),
+            };
+            let mut permissions = HashMap::new();
+            for p in &u.permissions {
+                let perms = Permissions::new(&p.configure, &p.write, &p.read)
+                    .map_err(|e| format!("user {} vhost {}: {e}", u.name, p.vhost))?;
+                permissions.insert(p.vhost.clone(), perms);
+            }
+            users.insert(User {
+                name: u.name.clone(),
+                password,
+                tags: u.tags.clone(),
+                permissions,
+                loopback_only: u.loopback_only.unwrap_or(u.name == "guest"),
+            });
+        }
+        let vhosts = config.vhosts.iter().map(|v| (v.clone(), VHost::new(v))).collect();
+        Ok(BrokerState {
+            config,
+            users: RwLock::new(users),
+            vhosts: RwLock::new(vhosts),
+            next_connection_id: AtomicU64::new(1),
+            connections: AtomicUsize::new(0),
+        })
+    }
+
+    /// A fresh connection id.
+    pub fn next_connection_id(&self) -> u64 {
+        self.next_connection_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The vhost called `name`.
+    pub fn vhost(&self, name: &str) -> Option<Arc<VHost>> {
+        self.vhosts.read().get(name).cloned()
+    }
+}
+
+/// A running broker. Dropping it does not stop the broker; call [`BrokerHandle::shutdown`].
+#[derive(Debug)]
+pub struct BrokerHandle {
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    state: Arc<BrokerState>,
+}
+
+impl BrokerHandle {
+    /// The address the broker listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// An AMQP URI for the default guest user and vhost on this broker.
+    pub fn amqp_uri(&self) -> String {
+        format!("amqp://guest:guest@{}/%2f", self.addr)
+    }
+
+    /// Shared state (for tests and embedding).
+    pub fn state(&self) -> &Arc<BrokerState> {
+        &self.state
+    }
+
+    /// Closes every connection with 320 CONNECTION_FORCED and stops listening; returns when
+    /// every connection task has ended.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// The broker.
+pub struct Broker;
+
+impl Broker {
+    /// Binds the listener and starts accepting connections.
+    pub async fn start(config: BrokerConfig) -> std::io::Result<BrokerHandle> {
+        let state = Arc::new(
+            BrokerState::new(config).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+        );
+        let listener = TcpListener::bind(state.config.listen).await?;
+        let addr = listener.local_addr()?;
+        let (shutdown, rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, state.clone(), rx));
+        tracing::info!(%addr, "warren-broker listening");
+        Ok(BrokerHandle { addr, shutdown, task, state })
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<BrokerState>, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let state = state.clone();
+                    let rx = shutdown.clone();
+                    connections.spawn(async move {
+                        crate::connection::serve(stream, peer, state, rx).await;
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+    tracing::info!("warren-broker stopped");
+}

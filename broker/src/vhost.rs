@@ -1,0 +1,352 @@
+//! A virtual host: its exchanges and queues, declaration and deletion with RabbitMQ's checks,
+//! and routing through the exchange graph.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use rand::Rng;
+use warren_core::codec::{FieldTable, ShortString};
+
+use crate::error::{access_refused, command_invalid, not_found, precondition_failed, AmqpResult};
+use crate::message::Message;
+use crate::queue::{Queue, QueueOptions};
+use crate::routing::{Destination, Exchange, ExchangeKind};
+
+/// What `exchange.declare` asks for.
+#[derive(Debug, Clone)]
+pub struct ExchangeDeclaration {
+    /// Name.
+    pub name: ShortString,
+    /// Type name as sent.
+    pub kind: String,
+    /// Only check existence.
+    pub passive: bool,
+    /// Survives restart.
+    pub durable: bool,
+    /// Deleted with its last binding.
+    pub auto_delete: bool,
+    /// Not publishable directly.
+    pub internal: bool,
+    /// Arguments.
+    pub arguments: FieldTable,
+}
+
+/// What `queue.declare` asks for.
+#[derive(Debug, Clone)]
+pub struct QueueDeclaration {
+    /// Name; empty asks for a generated one.
+    pub name: ShortString,
+    /// Only check existence.
+    pub passive: bool,
+    /// Survives restart.
+    pub durable: bool,
+    /// Owned by the declaring connection.
+    pub exclusive: bool,
+    /// Deleted when its last consumer goes.
+    pub auto_delete: bool,
+    /// Arguments.
+    pub arguments: FieldTable,
+}
+
+/// A virtual host.
+#[derive(Debug)]
+pub struct VHost {
+    /// Name, e.g. `/`.
+    pub name: String,
+    exchanges: RwLock<HashMap<ShortString, Arc<Exchange>>>,
+    queues: RwLock<HashMap<ShortString, Arc<Queue>>>,
+}
+
+fn inequivalent(arg: &str, what: &str, name: &ShortString, vhost: &str, received: impl std::fmt::Display, current: impl std::fmt::Display) -> crate::error::AmqpException {
+    precondition_failed(format!(
+        "inequivalent arg '{arg}' for {what} '{name}' in vhost '{vhost}': received '{received}' but current is '{current}'"
+    ))
+}
+
+impl VHost {
+    /// A vhost with the default exchange and the predeclared `amq.*` exchanges.
+    pub fn new(name: &str) -> Arc<VHost> {
+        let vhost = VHost { name: name.to_string(), exchanges: RwLock::default(), queues: RwLock::default() };
+        {
+            let mut ex = vhost.exchanges.write();
+            for (n, kind) in [
+                ("", ExchangeKind::Direct),
+                ("amq.direct", ExchangeKind::Direct),
+                ("amq.fanout", ExchangeKind::Fanout),
+                ("amq.topic", ExchangeKind::Topic),
+                ("amq.headers", ExchangeKind::Headers),
+                ("amq.match", ExchangeKind::Headers),
+            ] {
+                let name = ShortString::from_static(n);
+                ex.insert(name.clone(), Arc::new(Exchange::new(name, kind, true, false, false, FieldTable::new())));
+            }
+        }
+        Arc::new(vhost)
+    }
+
+    /// The exchange called `name`.
+    pub fn exchange(&self, name: &ShortString) -> Option<Arc<Exchange>> {
+        self.exchanges.read().get(name).cloned()
+    }
+
+    /// The queue called `name`.
+    pub fn queue(&self, name: &ShortString) -> Option<Arc<Queue>> {
+        self.queues.read().get(name).cloned()
+    }
+
+    /// The exchange, or 404 in RabbitMQ's words.
+    pub fn exchange_or_404(&self, name: &ShortString) -> AmqpResult<Arc<Exchange>> {
+        self.exchange(name).ok_or_else(|| not_found(format!("no exchange '{name}' in vhost '{}'", self.name)))
+    }
+
+    /// The queue, or 404 in RabbitMQ's words.
+    pub fn queue_or_404(&self, name: &ShortString) -> AmqpResult<Arc<Queue>> {
+        self.queue(name).ok_or_else(|| not_found(format!("no queue '{name}' in vhost '{}'", self.name)))
+    }
+
+    /// `exchange.declare` with RabbitMQ's checks.
+    pub fn declare_exchange(&self, d: ExchangeDeclaration) -> AmqpResult<Arc<Exchange>> {
+        if d.passive {
+            return self.exchange_or_404(&d.name);
+        }
+        let kind = ExchangeKind::from_name(&d.kind)
+            .ok_or_else(|| command_invalid(format!("invalid exchange type '{}'", d.kind)))?;
+        if let Some(existing) = self.exchange(&d.name) {
+            let n = &d.name;
+            if existing.kind != kind {
+                return Err(inequivalent("type", "exchange", n, &self.name, &d.kind, existing.kind.name()));
+            }
+            if existing.durable != d.durable {
+                return Err(inequivalent("durable", "exchange", n, &self.name, d.durable, existing.durable));
+            }
+            if existing.auto_delete != d.auto_delete {
+                return Err(inequivalent("auto_delete", "exchange", n, &self.name, d.auto_delete, existing.auto_delete));
+            }
+            if existing.internal != d.internal {
+                return Err(inequivalent("internal", "exchange", n, &self.name, d.internal, existing.internal));
+            }
+            if existing.arguments != d.arguments {
+                return Err(precondition_failed(format!(
+                    "inequivalent arguments for exchange '{n}' in vhost '{}'",
+                    self.name
+                )));
+            }
+            return Ok(existing);
+        }
+        if d.name.as_bytes().starts_with(b"amq.") {
+            return Err(access_refused(format!(
+                "exchange name '{}' contains reserved prefix 'amq.*'",
+                d.name
+            )));
+        }
+        let ex = Arc::new(Exchange::new(d.name.clone(), kind, d.durable, d.auto_delete, d.internal, d.arguments));
+        self.exchanges.write().entry(d.name).or_insert(ex.clone());
+        Ok(ex)
+    }
+
+    /// `exchange.delete`: idempotent, refused for the default and `amq.*` exchanges.
+    pub fn delete_exchange(&self, name: &ShortString, if_unused: bool) -> AmqpResult {
+        if name.is_empty() || name.as_bytes().starts_with(b"amq.") {
+            return Err(access_refused(format!(
+                "operation not permitted on the default exchange or system exchange '{name}'"
+            )));
+        }
+        let Some(ex) = self.exchange(name) else { return Ok(()) };
+        if if_unused && (ex.binding_count() > 0 || self.is_exchange_destination(&ex)) {
+            return Err(precondition_failed(format!("exchange '{name}' in vhost '{}' in use", self.name)));
+        }
+        self.remove_exchange(&ex);
+        Ok(())
+    }
+
+    fn is_exchange_destination(&self, ex: &Arc<Exchange>) -> bool {
+        let d = Destination::Exchange(ex.clone());
+        self.exchanges.read().values().any(|x| x.has_any_binding_to(&d))
+    }
+
+    fn remove_exchange(&self, ex: &Arc<Exchange>) {
+        self.exchanges.write().remove(&ex.name);
+        ex.mark_deleted();
+        let d = Destination::Exchange(ex.clone());
+        self.unbind_everywhere(&d);
+    }
+
+    /// Removes every binding to `d`, deleting auto-delete exchanges left without bindings.
+    fn unbind_everywhere(&self, d: &Destination) {
+        let exchanges: Vec<Arc<Exchange>> = self.exchanges.read().values().cloned().collect();
+        for x in exchanges {
+            if x.unbind_all(d) > 0 && x.auto_delete && x.binding_count() == 0 {
+                self.remove_exchange(&x);
+            }
+        }
+    }
+
+    /// `queue.declare` with RabbitMQ's checks. Returns the queue and whether it is new.
+    pub fn declare_queue(&self, d: QueueDeclaration, connection_id: u64) -> AmqpResult<Arc<Queue>> {
+        if d.passive {
+            let q = self.queue_or_404(&d.name)?;
+            q.check_access(connection_id)?;
+            return Ok(q);
+        }
+        let name = if d.name.is_empty() {
+            generated_queue_name()
+        } else {
+            if d.name.as_bytes().starts_with(b"amq.") {
+                return Err(access_refused(format!("queue name '{}' contains reserved prefix 'amq.*'", d.name)));
+            }
+            d.name.clone()
+        };
+        let options = QueueOptions {
+            durable: d.durable,
+            exclusive_owner: d.exclusive.then_some(connection_id),
+            auto_delete: d.auto_delete,
+            arguments: d.arguments,
+        };
+        let mut queues = self.queues.write();
+        if let Some(existing) = queues.get(&name) {
+            existing.check_access(connection_id)?;
+            let o = &existing.options;
+            if o.durable != options.durable {
+                return Err(inequivalent("durable", "queue", &name, &self.name, options.durable, o.durable));
+            }
+            if o.exclusive_owner.is_some() != options.exclusive_owner.is_some() {
+                return Err(inequivalent("exclusive", "queue", &name, &self.name, d.exclusive, o.exclusive_owner.is_some()));
+            }
+            if o.auto_delete != options.auto_delete {
+                return Err(inequivalent("auto_delete", "queue", &name, &self.name, options.auto_delete, o.auto_delete));
+            }
+            if let Some(key) = first_different_key(&o.arguments, &options.arguments) {
+                return Err(precondition_failed(format!(
+                    "inequivalent arg '{key}' for queue '{name}' in vhost '{}'",
+                    self.name
+                )));
+            }
+            return Ok(existing.clone());
+        }
+        let q = Queue::new(name.clone(), options);
+        queues.insert(name, q.clone());
+        Ok(q)
+    }
+
+    /// `queue.delete`: idempotent; returns the messages the queue held.
+    pub fn delete_queue(&self, name: &ShortString, if_unused: bool, if_empty: bool, connection_id: u64) -> AmqpResult<u32> {
+        let Some(q) = self.queue(name) else { return Ok(0) };
+        q.check_access(connection_id)?;
+        if if_unused && q.consumer_count() > 0 {
+            return Err(precondition_failed(format!("queue '{name}' in vhost '{}' in use", self.name)));
+        }
+        if if_empty && q.message_count() > 0 {
+            return Err(precondition_failed(format!("queue '{name}' in vhost '{}' is not empty", self.name)));
+        }
+        Ok(self.remove_queue(&q))
+    }
+
+    /// Deletes a queue unconditionally (auto-delete, exclusive owner gone).
+    pub fn remove_queue(&self, q: &Arc<Queue>) -> u32 {
+        {
+            let mut queues = self.queues.write();
+            match queues.get(&q.name) {
+                Some(existing) if Arc::ptr_eq(existing, q) => {
+                    queues.remove(&q.name);
+                }
+                _ => return 0,
+            }
+        }
+        let n = q.delete();
+        self.unbind_everywhere(&Destination::Queue(q.clone()));
+        n
+    }
+
+    /// Deletes the exclusive queues owned by a closed connection.
+    pub fn remove_exclusive_queues(&self, connection_id: u64) {
+        let owned: Vec<Arc<Queue>> =
+            self.queues.read().values().filter(|q| q.options.exclusive_owner == Some(connection_id)).cloned().collect();
+        for q in owned {
+            self.remove_queue(&q);
+        }
+    }
+
+    /// Binds `destination` to exchange `source`.
+    pub fn bind(&self, source: &ShortString, destination: Destination, key: ShortString, arguments: FieldTable) -> AmqpResult {
+        if source.is_empty() {
+            return Err(access_refused("operation not permitted on the default exchange"));
+        }
+        let src = self.exchange_or_404(source)?;
+        if src.kind == ExchangeKind::Headers
+            && crate::routing::headers::HeadersMatch::from_arguments(&arguments).is_none()
+        {
+            return Err(precondition_failed("invalid x-match field in headers binding arguments"));
+        }
+        src.bind(destination, key, arguments);
+        Ok(())
+    }
+
+    /// Removes a binding; missing bindings are not an error (as in RabbitMQ).
+    pub fn unbind(&self, source: &ShortString, destination: &Destination, key: &ShortString, arguments: &FieldTable) -> AmqpResult {
+        if source.is_empty() {
+            return Err(access_refused("operation not permitted on the default exchange"));
+        }
+        let src = self.exchange_or_404(source)?;
+        if src.unbind(destination, key, arguments) && src.auto_delete && src.binding_count() == 0 {
+            self.remove_exchange(&src);
+        }
+        Ok(())
+    }
+
+    /// The queues `message` published to `exchange` reaches, each once: through
+    /// exchange-to-exchange bindings, and to an exchange's alternate exchange when that
+    /// exchange routes nowhere.
+    pub fn route(&self, exchange: &Arc<Exchange>, message: &Message, out: &mut Vec<Arc<Queue>>) {
+        if exchange.name.is_empty() {
+            if let Some(q) = self.queue(&message.routing_key) {
+                out.push(q);
+            }
+            return;
+        }
+        let mut visited: Vec<*const Exchange> = Vec::new();
+        let mut stack = vec![exchange.clone()];
+        let mut dests = Vec::new();
+        while let Some(x) = stack.pop() {
+            if visited.contains(&Arc::as_ptr(&x)) {
+                continue;
+            }
+            visited.push(Arc::as_ptr(&x));
+            dests.clear();
+            x.route_into(message, &mut dests);
+            if dests.is_empty() {
+                if let Some(ae) = x.alternate.as_ref().and_then(|n| self.exchange(n)) {
+                    stack.push(ae);
+                }
+                continue;
+            }
+            for d in dests.drain(..) {
+                match d {
+                    Destination::Queue(q) => {
+                        if !q.is_deleted() && !out.iter().any(|o| Arc::ptr_eq(o, &q)) {
+                            out.push(q);
+                        }
+                    }
+                    Destination::Exchange(e) => stack.push(e),
+                }
+            }
+        }
+    }
+}
+
+fn first_different_key(a: &FieldTable, b: &FieldTable) -> Option<String> {
+    for (k, v) in a.iter() {
+        if b.get(&k.as_str()) != Some(v) {
+            return Some(k.to_string());
+        }
+    }
+    b.iter().find(|(k, _)| a.get(&k.as_str()).is_none()).map(|(k, _)| k.to_string())
+}
+
+/// `amq.gen-` followed by 22 URL-safe base64 characters, like RabbitMQ's generated names.
+fn generated_queue_name() -> ShortString {
+    use base64::Engine;
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    let s = format!("amq.gen-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    ShortString::try_from(s).unwrap_or_else(|_| ShortString::from_static("amq.gen-fallback"))
+}
