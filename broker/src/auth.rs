@@ -75,7 +75,11 @@ impl Permissions {
     /// granting nothing (it becomes `^$`).
     pub fn new(configure: &str, write: &str, read: &str) -> Result<Permissions, regex::Error> {
         let compile = |p: &str| Regex::new(if p.is_empty() { "^$" } else { p });
-        Ok(Permissions { configure: compile(configure)?, write: compile(write)?, read: compile(read)? })
+        Ok(Permissions {
+            configure: compile(configure)?,
+            write: compile(write)?,
+            read: compile(read)?,
+        })
     }
 
     /// Everything (`.*` for all three).
@@ -186,7 +190,10 @@ mod tests {
         user.permissions.insert("/".into(), p);
         assert!(user.allows("/", Access::Configure, "app-x"));
         assert!(!user.allows("/", Access::Configure, "x-app-"), "^ anchors");
-        assert!(user.allows("/", Access::Write, "x-app-y"), "unanchored patterns search");
+        assert!(
+            user.allows("/", Access::Write, "x-app-y"),
+            "unanchored patterns search"
+        );
         assert!(!user.allows("/", Access::Read, "app-x"));
         assert!(!user.allows("other", Access::Write, "app-x"));
     }

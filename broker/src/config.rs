@@ -84,7 +84,12 @@ impl Default for BrokerConfig {
                 password: Some("guest".into()),
                 password_hash: None,
                 tags: vec!["administrator".into()],
-                permissions: vec![PermissionConfig { vhost: "/".into(), configure: all(), write: all(), read: all() }],
+                permissions: vec![PermissionConfig {
+                    vhost: "/".into(),
+                    configure: all(),
+                    write: all(),
+                    read: all(),
+                }],
                 loopback_only: Some(true),
             }],
             vhosts: vec!["/".into()],
@@ -101,7 +106,10 @@ impl Default for BrokerConfig {
 impl BrokerConfig {
     /// Defaults, listening on an ephemeral loopback port: for tests and embedding.
     pub fn ephemeral() -> Self {
-        BrokerConfig { listen: "127.0.0.1:0".parse().expect("constant address"), ..Default::default() }
+        BrokerConfig {
+            listen: "127.0.0.1:0".parse().expect("constant address"),
+            ..Default::default()
+        }
     }
 }
 
@@ -132,7 +140,8 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// Reads and parses a TOML file.
     pub fn load(path: &Path) -> Result<ConfigFile, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))
     }
 

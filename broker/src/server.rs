@@ -35,9 +35,18 @@ impl BrokerState {
         for u in &config.users {
             let password = match (&u.password, &u.password_hash) {
                 (Some(p), None) => PasswordHash::new(p),
-                (None, Some(h)) => PasswordHash::from_stored(h)
-                    .ok_or_else(|| format!("user {}: password_hash is not a salted SHA-256 hash", u.name))?,
-                _ => return Err(format!("user {}: give exactly one of password and password_hash", u.name)),
+                (None, Some(h)) => PasswordHash::from_stored(h).ok_or_else(|| {
+                    format!(
+                        "user {}: password_hash is not a salted SHA-256 hash",
+                        u.name
+                    )
+                })?,
+                _ => {
+                    return Err(format!(
+                        "user {}: give exactly one of password and password_hash",
+                        u.name
+                    ))
+                }
             };
             let mut permissions = HashMap::new();
             for p in &u.permissions {
@@ -53,7 +62,11 @@ impl BrokerState {
                 loopback_only: u.loopback_only.unwrap_or(u.name == "guest"),
             });
         }
-        let vhosts = config.vhosts.iter().map(|v| (v.clone(), VHost::new(v))).collect();
+        let vhosts = config
+            .vhosts
+            .iter()
+            .map(|v| (v.clone(), VHost::new(v)))
+            .collect();
         Ok(BrokerState {
             config,
             users: RwLock::new(users),
@@ -114,18 +127,28 @@ impl Broker {
     /// Binds the listener and starts accepting connections.
     pub async fn start(config: BrokerConfig) -> std::io::Result<BrokerHandle> {
         let state = Arc::new(
-            BrokerState::new(config).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+            BrokerState::new(config)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
         );
         let listener = TcpListener::bind(state.config.listen).await?;
         let addr = listener.local_addr()?;
         let (shutdown, rx) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, state.clone(), rx));
         tracing::info!(%addr, "warren-broker listening");
-        Ok(BrokerHandle { addr, shutdown, task, state })
+        Ok(BrokerHandle {
+            addr,
+            shutdown,
+            task,
+            state,
+        })
     }
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<BrokerState>, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<BrokerState>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

@@ -58,7 +58,14 @@ pub struct VHost {
     queues: RwLock<HashMap<ShortString, Arc<Queue>>>,
 }
 
-fn inequivalent(arg: &str, what: &str, name: &ShortString, vhost: &str, received: impl std::fmt::Display, current: impl std::fmt::Display) -> crate::error::AmqpException {
+fn inequivalent(
+    arg: &str,
+    what: &str,
+    name: &ShortString,
+    vhost: &str,
+    received: impl std::fmt::Display,
+    current: impl std::fmt::Display,
+) -> crate::error::AmqpException {
     precondition_failed(format!(
         "inequivalent arg '{arg}' for {what} '{name}' in vhost '{vhost}': received '{received}' but current is '{current}'"
     ))
@@ -67,7 +74,11 @@ fn inequivalent(arg: &str, what: &str, name: &ShortString, vhost: &str, received
 impl VHost {
     /// A vhost with the default exchange and the predeclared `amq.*` exchanges.
     pub fn new(name: &str) -> Arc<VHost> {
-        let vhost = VHost { name: name.to_string(), exchanges: RwLock::default(), queues: RwLock::default() };
+        let vhost = VHost {
+            name: name.to_string(),
+            exchanges: RwLock::default(),
+            queues: RwLock::default(),
+        };
         {
             let mut ex = vhost.exchanges.write();
             for (n, kind) in [
@@ -79,7 +90,17 @@ impl VHost {
                 ("amq.match", ExchangeKind::Headers),
             ] {
                 let name = ShortString::from_static(n);
-                ex.insert(name.clone(), Arc::new(Exchange::new(name, kind, true, false, false, FieldTable::new())));
+                ex.insert(
+                    name.clone(),
+                    Arc::new(Exchange::new(
+                        name,
+                        kind,
+                        true,
+                        false,
+                        false,
+                        FieldTable::new(),
+                    )),
+                );
             }
         }
         Arc::new(vhost)
@@ -97,12 +118,14 @@ impl VHost {
 
     /// The exchange, or 404 in RabbitMQ's words.
     pub fn exchange_or_404(&self, name: &ShortString) -> AmqpResult<Arc<Exchange>> {
-        self.exchange(name).ok_or_else(|| not_found(format!("no exchange '{name}' in vhost '{}'", self.name)))
+        self.exchange(name)
+            .ok_or_else(|| not_found(format!("no exchange '{name}' in vhost '{}'", self.name)))
     }
 
     /// The queue, or 404 in RabbitMQ's words.
     pub fn queue_or_404(&self, name: &ShortString) -> AmqpResult<Arc<Queue>> {
-        self.queue(name).ok_or_else(|| not_found(format!("no queue '{name}' in vhost '{}'", self.name)))
+        self.queue(name)
+            .ok_or_else(|| not_found(format!("no queue '{name}' in vhost '{}'", self.name)))
     }
 
     /// `exchange.declare` with RabbitMQ's checks.
@@ -115,16 +138,44 @@ impl VHost {
         if let Some(existing) = self.exchange(&d.name) {
             let n = &d.name;
             if existing.kind != kind {
-                return Err(inequivalent("type", "exchange", n, &self.name, &d.kind, existing.kind.name()));
+                return Err(inequivalent(
+                    "type",
+                    "exchange",
+                    n,
+                    &self.name,
+                    &d.kind,
+                    existing.kind.name(),
+                ));
             }
             if existing.durable != d.durable {
-                return Err(inequivalent("durable", "exchange", n, &self.name, d.durable, existing.durable));
+                return Err(inequivalent(
+                    "durable",
+                    "exchange",
+                    n,
+                    &self.name,
+                    d.durable,
+                    existing.durable,
+                ));
             }
             if existing.auto_delete != d.auto_delete {
-                return Err(inequivalent("auto_delete", "exchange", n, &self.name, d.auto_delete, existing.auto_delete));
+                return Err(inequivalent(
+                    "auto_delete",
+                    "exchange",
+                    n,
+                    &self.name,
+                    d.auto_delete,
+                    existing.auto_delete,
+                ));
             }
             if existing.internal != d.internal {
-                return Err(inequivalent("internal", "exchange", n, &self.name, d.internal, existing.internal));
+                return Err(inequivalent(
+                    "internal",
+                    "exchange",
+                    n,
+                    &self.name,
+                    d.internal,
+                    existing.internal,
+                ));
             }
             if existing.arguments != d.arguments {
                 return Err(precondition_failed(format!(
@@ -140,7 +191,14 @@ impl VHost {
                 d.name
             )));
         }
-        let ex = Arc::new(Exchange::new(d.name.clone(), kind, d.durable, d.auto_delete, d.internal, d.arguments));
+        let ex = Arc::new(Exchange::new(
+            d.name.clone(),
+            kind,
+            d.durable,
+            d.auto_delete,
+            d.internal,
+            d.arguments,
+        ));
         self.exchanges.write().entry(d.name).or_insert(ex.clone());
         Ok(ex)
     }
@@ -152,9 +210,14 @@ impl VHost {
                 "operation not permitted on the default exchange or system exchange '{name}'"
             )));
         }
-        let Some(ex) = self.exchange(name) else { return Ok(()) };
+        let Some(ex) = self.exchange(name) else {
+            return Ok(());
+        };
         if if_unused && (ex.binding_count() > 0 || self.is_exchange_destination(&ex)) {
-            return Err(precondition_failed(format!("exchange '{name}' in vhost '{}' in use", self.name)));
+            return Err(precondition_failed(format!(
+                "exchange '{name}' in vhost '{}' in use",
+                self.name
+            )));
         }
         self.remove_exchange(&ex);
         Ok(())
@@ -162,7 +225,10 @@ impl VHost {
 
     fn is_exchange_destination(&self, ex: &Arc<Exchange>) -> bool {
         let d = Destination::Exchange(ex.clone());
-        self.exchanges.read().values().any(|x| x.has_any_binding_to(&d))
+        self.exchanges
+            .read()
+            .values()
+            .any(|x| x.has_any_binding_to(&d))
     }
 
     fn remove_exchange(&self, ex: &Arc<Exchange>) {
@@ -193,7 +259,10 @@ impl VHost {
             generated_queue_name()
         } else {
             if d.name.as_bytes().starts_with(b"amq.") {
-                return Err(access_refused(format!("queue name '{}' contains reserved prefix 'amq.*'", d.name)));
+                return Err(access_refused(format!(
+                    "queue name '{}' contains reserved prefix 'amq.*'",
+                    d.name
+                )));
             }
             d.name.clone()
         };
@@ -208,13 +277,34 @@ impl VHost {
             existing.check_access(connection_id)?;
             let o = &existing.options;
             if o.durable != options.durable {
-                return Err(inequivalent("durable", "queue", &name, &self.name, options.durable, o.durable));
+                return Err(inequivalent(
+                    "durable",
+                    "queue",
+                    &name,
+                    &self.name,
+                    options.durable,
+                    o.durable,
+                ));
             }
             if o.exclusive_owner.is_some() != options.exclusive_owner.is_some() {
-                return Err(inequivalent("exclusive", "queue", &name, &self.name, d.exclusive, o.exclusive_owner.is_some()));
+                return Err(inequivalent(
+                    "exclusive",
+                    "queue",
+                    &name,
+                    &self.name,
+                    d.exclusive,
+                    o.exclusive_owner.is_some(),
+                ));
             }
             if o.auto_delete != options.auto_delete {
-                return Err(inequivalent("auto_delete", "queue", &name, &self.name, options.auto_delete, o.auto_delete));
+                return Err(inequivalent(
+                    "auto_delete",
+                    "queue",
+                    &name,
+                    &self.name,
+                    options.auto_delete,
+                    o.auto_delete,
+                ));
             }
             if let Some(key) = first_different_key(&o.arguments, &options.arguments) {
                 return Err(precondition_failed(format!(
@@ -230,14 +320,28 @@ impl VHost {
     }
 
     /// `queue.delete`: idempotent; returns the messages the queue held.
-    pub fn delete_queue(&self, name: &ShortString, if_unused: bool, if_empty: bool, connection_id: u64) -> AmqpResult<u32> {
-        let Some(q) = self.queue(name) else { return Ok(0) };
+    pub fn delete_queue(
+        &self,
+        name: &ShortString,
+        if_unused: bool,
+        if_empty: bool,
+        connection_id: u64,
+    ) -> AmqpResult<u32> {
+        let Some(q) = self.queue(name) else {
+            return Ok(0);
+        };
         q.check_access(connection_id)?;
         if if_unused && q.consumer_count() > 0 {
-            return Err(precondition_failed(format!("queue '{name}' in vhost '{}' in use", self.name)));
+            return Err(precondition_failed(format!(
+                "queue '{name}' in vhost '{}' in use",
+                self.name
+            )));
         }
         if if_empty && q.message_count() > 0 {
-            return Err(precondition_failed(format!("queue '{name}' in vhost '{}' is not empty", self.name)));
+            return Err(precondition_failed(format!(
+                "queue '{name}' in vhost '{}' is not empty",
+                self.name
+            )));
         }
         Ok(self.remove_queue(&q))
     }
@@ -260,32 +364,55 @@ impl VHost {
 
     /// Deletes the exclusive queues owned by a closed connection.
     pub fn remove_exclusive_queues(&self, connection_id: u64) {
-        let owned: Vec<Arc<Queue>> =
-            self.queues.read().values().filter(|q| q.options.exclusive_owner == Some(connection_id)).cloned().collect();
+        let owned: Vec<Arc<Queue>> = self
+            .queues
+            .read()
+            .values()
+            .filter(|q| q.options.exclusive_owner == Some(connection_id))
+            .cloned()
+            .collect();
         for q in owned {
             self.remove_queue(&q);
         }
     }
 
     /// Binds `destination` to exchange `source`.
-    pub fn bind(&self, source: &ShortString, destination: Destination, key: ShortString, arguments: FieldTable) -> AmqpResult {
+    pub fn bind(
+        &self,
+        source: &ShortString,
+        destination: Destination,
+        key: ShortString,
+        arguments: FieldTable,
+    ) -> AmqpResult {
         if source.is_empty() {
-            return Err(access_refused("operation not permitted on the default exchange"));
+            return Err(access_refused(
+                "operation not permitted on the default exchange",
+            ));
         }
         let src = self.exchange_or_404(source)?;
         if src.kind == ExchangeKind::Headers
             && crate::routing::headers::HeadersMatch::from_arguments(&arguments).is_none()
         {
-            return Err(precondition_failed("invalid x-match field in headers binding arguments"));
+            return Err(precondition_failed(
+                "invalid x-match field in headers binding arguments",
+            ));
         }
         src.bind(destination, key, arguments);
         Ok(())
     }
 
     /// Removes a binding; missing bindings are not an error (as in RabbitMQ).
-    pub fn unbind(&self, source: &ShortString, destination: &Destination, key: &ShortString, arguments: &FieldTable) -> AmqpResult {
+    pub fn unbind(
+        &self,
+        source: &ShortString,
+        destination: &Destination,
+        key: &ShortString,
+        arguments: &FieldTable,
+    ) -> AmqpResult {
         if source.is_empty() {
-            return Err(access_refused("operation not permitted on the default exchange"));
+            return Err(access_refused(
+                "operation not permitted on the default exchange",
+            ));
         }
         let src = self.exchange_or_404(source)?;
         if src.unbind(destination, key, arguments) && src.auto_delete && src.binding_count() == 0 {
@@ -340,13 +467,18 @@ fn first_different_key(a: &FieldTable, b: &FieldTable) -> Option<String> {
             return Some(k.to_string());
         }
     }
-    b.iter().find(|(k, _)| a.get(&k.as_str()).is_none()).map(|(k, _)| k.to_string())
+    b.iter()
+        .find(|(k, _)| a.get(&k.as_str()).is_none())
+        .map(|(k, _)| k.to_string())
 }
 
 /// `amq.gen-` followed by 22 URL-safe base64 characters, like RabbitMQ's generated names.
 fn generated_queue_name() -> ShortString {
     use base64::Engine;
     let bytes: [u8; 16] = rand::thread_rng().gen();
-    let s = format!("amq.gen-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    let s = format!(
+        "amq.gen-{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
     ShortString::try_from(s).unwrap_or_else(|_| ShortString::from_static("amq.gen-fallback"))
 }

@@ -11,8 +11,8 @@ use warren_core::codec::{self, BasicProperties, ContentHeader, Method, ShortStri
 use super::{short_lossy, unexpected, Session};
 use crate::auth::Access;
 use crate::error::{
-    access_refused, channel_error, not_allowed, not_found, not_implemented, precondition_failed, AmqpException,
-    AmqpResult,
+    access_refused, channel_error, not_allowed, not_found, not_implemented, precondition_failed,
+    AmqpException, AmqpResult,
 };
 use crate::message::{Message, MessageRef};
 use crate::queue::{CancelOutcome, ConsumerHandle, Credit, Queue, QueuedMessage, SessionMessage};
@@ -125,12 +125,21 @@ impl ChannelState {
     }
 
     /// Takes a content header; returns whether the message is complete (empty body).
-    pub(crate) fn content_header(&mut self, header: ContentHeader, max_size: u64) -> AmqpResult<bool> {
+    pub(crate) fn content_header(
+        &mut self,
+        header: ContentHeader,
+        max_size: u64,
+    ) -> AmqpResult<bool> {
         let Some(pending) = self.content.as_mut().filter(|p| p.header.is_none()) else {
-            return Err(unexpected("content header without a preceding basic.publish"));
+            return Err(unexpected(
+                "content header without a preceding basic.publish",
+            ));
         };
         if header.class_id != BasicProperties::CLASS_ID {
-            return Err(unexpected(format!("content header for class {}", header.class_id)));
+            return Err(unexpected(format!(
+                "content header for class {}",
+                header.class_id
+            )));
         }
         if header.body_size > max_size {
             self.content = None;
@@ -155,7 +164,9 @@ impl ChannelState {
         };
         let total = header.body_size as usize;
         if pending.body.len() + body.len() > total {
-            return Err(crate::error::frame_error("content body longer than the size its header declared"));
+            return Err(crate::error::frame_error(
+                "content body longer than the size its header declared",
+            ));
         }
         pending.body.push(body, total);
         Ok(pending.body.len() == total)
@@ -174,13 +185,18 @@ fn exchange_resource(name: &ShortString) -> String {
 fn generated_tag() -> ShortString {
     use base64::Engine;
     let bytes: [u8; 16] = rand::thread_rng().gen();
-    let s = format!("amq.ctag-{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    let s = format!(
+        "amq.ctag-{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
     ShortString::try_from(s).unwrap_or_else(|_| ShortString::from_static("amq.ctag-fallback"))
 }
 
 impl Session {
     fn vhost(&self) -> AmqpResult<Arc<VHost>> {
-        self.vhost.clone().ok_or_else(|| crate::error::command_invalid("no vhost open"))
+        self.vhost
+            .clone()
+            .ok_or_else(|| crate::error::command_invalid("no vhost open"))
     }
 
     /// Checks the user's permission, refusing in RabbitMQ's words.
@@ -201,14 +217,20 @@ impl Session {
         let (class_id, method_id) = (method.class_id(), method.method_id());
         if let Method::ChannelOpen(_) = method {
             if ch > self.channel_max && self.channel_max != 0 {
-                return Err(channel_error(format!("channel {ch} exceeds channel_max {}", self.channel_max))
-                    .caused_by(class_id, method_id));
+                return Err(channel_error(format!(
+                    "channel {ch} exceeds channel_max {}",
+                    self.channel_max
+                ))
+                .caused_by(class_id, method_id));
             }
             if self.channels.contains_key(&ch) {
-                return Err(channel_error("second 'channel.open' seen").caused_by(class_id, method_id));
+                return Err(
+                    channel_error("second 'channel.open' seen").caused_by(class_id, method_id)
+                );
             }
             self.channels.insert(ch, ChannelState::new());
-            self.out.push_method(ch, &codec::ChannelOpenOk::default().into());
+            self.out
+                .push_method(ch, &codec::ChannelOpenOk::default().into());
             return Ok(());
         }
         let Some(state) = self.channels.get_mut(&ch) else {
@@ -228,7 +250,10 @@ impl Session {
             return Ok(());
         }
         if state.content.is_some() {
-            return Err(unexpected(format!("expected content header, got {}", method.name())).caused_by(class_id, method_id));
+            return Err(
+                unexpected(format!("expected content header, got {}", method.name()))
+                    .caused_by(class_id, method_id),
+            );
         }
         match self.channel_method(ch, method) {
             Ok(()) => Ok(()),
@@ -242,7 +267,13 @@ impl Session {
 
     /// Closes a channel with a soft error: `channel.close`, then its resources are released.
     pub(super) fn channel_exception(&mut self, ch: u16, e: AmqpException) {
-        tracing::debug!(connection = self.id, channel = ch, code = e.code as u16, "channel error: {}", e.text);
+        tracing::debug!(
+            connection = self.id,
+            channel = ch,
+            code = e.code as u16,
+            "channel error: {}",
+            e.text
+        );
         let close = codec::ChannelClose {
             reply_code: e.code as u16,
             reply_text: short_lossy(&e.text),
@@ -251,12 +282,20 @@ impl Session {
         };
         self.out.push_method(ch, &close.into());
         self.release_channel(ch);
-        self.channels.insert(ch, ChannelState { closing: true, ..ChannelState::new() });
+        self.channels.insert(
+            ch,
+            ChannelState {
+                closing: true,
+                ..ChannelState::new()
+            },
+        );
     }
 
     /// Cancels the channel's consumers and requeues its unacknowledged deliveries.
     pub(super) fn release_channel(&mut self, ch: u16) {
-        let Some(mut state) = self.channels.remove(&ch) else { return };
+        let Some(mut state) = self.channels.remove(&ch) else {
+            return;
+        };
         let vhost = self.vhost.clone();
         for (tag, c) in state.consumers.drain() {
             if c.queue.cancel(self.id, ch, &tag) == CancelOutcome::RemovedLast {
@@ -281,13 +320,19 @@ impl Session {
                 if !f.active {
                     return Err(not_implemented("active=false"));
                 }
-                self.out.push_method(ch, &codec::ChannelFlowOk { active: true }.into());
+                self.out
+                    .push_method(ch, &codec::ChannelFlowOk { active: true }.into());
             }
             Method::AccessRequest(_) => {
-                self.out.push_method(ch, &codec::AccessRequestOk { ticket: 1 }.into());
+                self.out
+                    .push_method(ch, &codec::AccessRequestOk { ticket: 1 }.into());
             }
             Method::ExchangeDeclare(d) => {
-                self.check(Access::Configure, "exchange", &exchange_resource(&d.exchange))?;
+                self.check(
+                    Access::Configure,
+                    "exchange",
+                    &exchange_resource(&d.exchange),
+                )?;
                 let nowait = d.nowait;
                 vhost.declare_exchange(ExchangeDeclaration {
                     name: d.exchange,
@@ -299,30 +344,53 @@ impl Session {
                     arguments: d.arguments,
                 })?;
                 if !nowait {
-                    self.out.push_method(ch, &codec::ExchangeDeclareOk {}.into());
+                    self.out
+                        .push_method(ch, &codec::ExchangeDeclareOk {}.into());
                 }
             }
             Method::ExchangeDelete(d) => {
-                self.check(Access::Configure, "exchange", &exchange_resource(&d.exchange))?;
+                self.check(
+                    Access::Configure,
+                    "exchange",
+                    &exchange_resource(&d.exchange),
+                )?;
                 vhost.delete_exchange(&d.exchange, d.if_unused)?;
                 if !d.nowait {
                     self.out.push_method(ch, &codec::ExchangeDeleteOk {}.into());
                 }
             }
             Method::ExchangeBind(b) => {
-                self.check(Access::Write, "exchange", &exchange_resource(&b.destination))?;
+                self.check(
+                    Access::Write,
+                    "exchange",
+                    &exchange_resource(&b.destination),
+                )?;
                 self.check(Access::Read, "exchange", &exchange_resource(&b.source))?;
                 let dest = vhost.exchange_or_404(&b.destination)?;
-                vhost.bind(&b.source, Destination::Exchange(dest), b.routing_key, b.arguments)?;
+                vhost.bind(
+                    &b.source,
+                    Destination::Exchange(dest),
+                    b.routing_key,
+                    b.arguments,
+                )?;
                 if !b.nowait {
                     self.out.push_method(ch, &codec::ExchangeBindOk {}.into());
                 }
             }
             Method::ExchangeUnbind(b) => {
-                self.check(Access::Write, "exchange", &exchange_resource(&b.destination))?;
+                self.check(
+                    Access::Write,
+                    "exchange",
+                    &exchange_resource(&b.destination),
+                )?;
                 self.check(Access::Read, "exchange", &exchange_resource(&b.source))?;
                 if let Some(dest) = vhost.exchange(&b.destination) {
-                    vhost.unbind(&b.source, &Destination::Exchange(dest), &b.routing_key, &b.arguments)?;
+                    vhost.unbind(
+                        &b.source,
+                        &Destination::Exchange(dest),
+                        &b.routing_key,
+                        &b.arguments,
+                    )?;
                 }
                 if !b.nowait {
                     self.out.push_method(ch, &codec::ExchangeUnbindOk {}.into());
@@ -359,7 +427,12 @@ impl Session {
                 self.check(Access::Read, "exchange", &exchange_resource(&b.exchange))?;
                 let q = vhost.queue_or_404(&qname)?;
                 q.check_access(self.id)?;
-                vhost.bind(&b.exchange, Destination::Queue(q), b.routing_key, b.arguments)?;
+                vhost.bind(
+                    &b.exchange,
+                    Destination::Queue(q),
+                    b.routing_key,
+                    b.arguments,
+                )?;
                 if !b.nowait {
                     self.out.push_method(ch, &codec::QueueBindOk {}.into());
                 }
@@ -370,7 +443,12 @@ impl Session {
                 self.check(Access::Read, "exchange", &exchange_resource(&b.exchange))?;
                 if let Some(q) = vhost.queue(&qname) {
                     q.check_access(self.id)?;
-                    vhost.unbind(&b.exchange, &Destination::Queue(q), &b.routing_key, &b.arguments)?;
+                    vhost.unbind(
+                        &b.exchange,
+                        &Destination::Queue(q),
+                        &b.routing_key,
+                        &b.arguments,
+                    )?;
                 }
                 self.out.push_method(ch, &codec::QueueUnbindOk {}.into());
             }
@@ -381,7 +459,8 @@ impl Session {
                 q.check_access(self.id)?;
                 let n = q.purge();
                 if !p.nowait {
-                    self.out.push_method(ch, &codec::QueuePurgeOk { message_count: n }.into());
+                    self.out
+                        .push_method(ch, &codec::QueuePurgeOk { message_count: n }.into());
                 }
             }
             Method::QueueDelete(d) => {
@@ -389,12 +468,16 @@ impl Session {
                 self.check(Access::Configure, "queue", &qname.as_str())?;
                 let n = vhost.delete_queue(&qname, d.if_unused, d.if_empty, self.id)?;
                 if !d.nowait {
-                    self.out.push_method(ch, &codec::QueueDeleteOk { message_count: n }.into());
+                    self.out
+                        .push_method(ch, &codec::QueueDeleteOk { message_count: n }.into());
                 }
             }
             Method::BasicQos(q) => {
                 if q.prefetch_size != 0 {
-                    return Err(not_implemented(format!("prefetch_size!=0 ({})", q.prefetch_size)));
+                    return Err(not_implemented(format!(
+                        "prefetch_size!=0 ({})",
+                        q.prefetch_size
+                    )));
                 }
                 let state = self.channel(ch)?;
                 if q.global {
@@ -409,12 +492,20 @@ impl Session {
             Method::BasicCancel(c) => {
                 let state = self.channel(ch)?;
                 if let Some(entry) = state.consumers.remove(&c.consumer_tag) {
-                    if entry.queue.cancel(self.id, ch, &c.consumer_tag) == CancelOutcome::RemovedLast {
+                    if entry.queue.cancel(self.id, ch, &c.consumer_tag)
+                        == CancelOutcome::RemovedLast
+                    {
                         vhost.remove_queue(&entry.queue);
                     }
                 }
                 if !c.nowait {
-                    self.out.push_method(ch, &codec::BasicCancelOk { consumer_tag: c.consumer_tag }.into());
+                    self.out.push_method(
+                        ch,
+                        &codec::BasicCancelOk {
+                            consumer_tag: c.consumer_tag,
+                        }
+                        .into(),
+                    );
                 }
             }
             Method::BasicPublish(p) => {
@@ -430,7 +521,12 @@ impl Session {
                     )));
                 }
                 let state = self.channel(ch)?;
-                state.content = Some(PendingPublish { exchange, publish: p, header: None, body: BodyParts::Empty });
+                state.content = Some(PendingPublish {
+                    exchange,
+                    publish: p,
+                    header: None,
+                    body: BodyParts::Empty,
+                });
             }
             Method::BasicGet(g) => {
                 let qname = self.resolve_queue_name(ch, &g.queue)?;
@@ -438,7 +534,9 @@ impl Session {
                 let q = vhost.queue_or_404(&qname)?;
                 q.check_access(self.id)?;
                 match q.get() {
-                    None => self.out.push_method(ch, &codec::BasicGetEmpty::default().into()),
+                    None => self
+                        .out
+                        .push_method(ch, &codec::BasicGetEmpty::default().into()),
                     Some((message, remaining)) => {
                         let frame_max = self.frame_max;
                         let state = self.channel(ch)?;
@@ -456,7 +554,14 @@ impl Session {
                         let _ = self.out.push_content(ch, &m.properties, &m.body, frame_max);
                         if !g.no_ack {
                             let state = self.channel(ch)?;
-                            state.unacked.push_back((tag, Some(Unacked { queue: q, message, credit: None })));
+                            state.unacked.push_back((
+                                tag,
+                                Some(Unacked {
+                                    queue: q,
+                                    message,
+                                    credit: None,
+                                }),
+                            ));
                         }
                     }
                 }
@@ -467,7 +572,8 @@ impl Session {
             Method::BasicRecover(_) | Method::BasicRecoverAsync(_) => {
                 let reply = matches!(method, Method::BasicRecover(_));
                 let state = self.channel(ch)?;
-                let entries: Vec<Unacked> = state.unacked.drain(..).filter_map(|(_, u)| u).collect();
+                let entries: Vec<Unacked> =
+                    state.unacked.drain(..).filter_map(|(_, u)| u).collect();
                 requeue_all(entries);
                 if reply {
                     self.out.push_method(ch, &codec::BasicRecoverOk {}.into());
@@ -516,14 +622,19 @@ impl Session {
                 self.out.push_method(ch, &codec::TxRollbackOk {}.into());
             }
             other => {
-                return Err(crate::error::command_invalid(format!("{} is not a client method", other.name())));
+                return Err(crate::error::command_invalid(format!(
+                    "{} is not a client method",
+                    other.name()
+                )));
             }
         }
         Ok(())
     }
 
     fn channel(&mut self, ch: u16) -> AmqpResult<&mut ChannelState> {
-        self.channels.get_mut(&ch).ok_or_else(|| channel_error("expected 'channel.open'"))
+        self.channels
+            .get_mut(&ch)
+            .ok_or_else(|| channel_error("expected 'channel.open'"))
     }
 
     /// An empty queue name means the last queue declared on the channel in AMQP; RabbitMQ
@@ -543,11 +654,21 @@ impl Session {
         let id = self.id;
         let outbox = self.inbox_tx.clone();
         let state = self.channel(ch)?;
-        let tag = if c.consumer_tag.is_empty() { generated_tag() } else { c.consumer_tag.clone() };
+        let tag = if c.consumer_tag.is_empty() {
+            generated_tag()
+        } else {
+            c.consumer_tag.clone()
+        };
         if state.consumers.contains_key(&tag) {
-            return Err(not_allowed(format!("attempt to reuse consumer tag '{tag}'")));
+            return Err(not_allowed(format!(
+                "attempt to reuse consumer tag '{tag}'"
+            )));
         }
-        let priority = c.arguments.get("x-priority").and_then(|v| v.as_i64()).unwrap_or(0);
+        let priority = c
+            .arguments
+            .get("x-priority")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
         let credit = Credit::new(u32::from(state.prefetch));
         let handle = ConsumerHandle {
             tag: tag.clone(),
@@ -560,16 +681,19 @@ impl Session {
             credit: credit.clone(),
             channel_credit: state.channel_credit.clone(),
         };
-        state.consumers.insert(tag.clone(), ConsumerEntry { queue: q.clone(), credit });
-        // consume-ok goes out before any delivery the queue hands us.
+        // Deliveries the queue hands over at once go through the inbox, which this task reads
+        // only after consume-ok is queued, so consume-ok always precedes them.
+        q.consume(handle)?;
+        state.consumers.insert(
+            tag.clone(),
+            ConsumerEntry {
+                queue: q.clone(),
+                credit,
+            },
+        );
         if !c.nowait {
-            self.out.push_method(ch, &codec::BasicConsumeOk { consumer_tag: tag.clone() }.into());
-        }
-        if let Err(e) = q.consume(handle) {
-            if let Some(state) = self.channels.get_mut(&ch) {
-                state.consumers.remove(&tag);
-            }
-            return Err(e);
+            self.out
+                .push_method(ch, &codec::BasicConsumeOk { consumer_tag: tag }.into());
         }
         Ok(())
     }
@@ -585,10 +709,18 @@ impl Session {
 
     /// A publish is complete: route it (or hold it for the transaction), confirm it.
     pub(super) fn finish_publish(&mut self, ch: u16) -> AmqpResult {
-        let user = self.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+        let user = self
+            .user
+            .as_ref()
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
         let vhost = self.vhost()?;
-        let Some(state) = self.channels.get_mut(&ch) else { return Ok(()) };
-        let Some(pending) = state.content.take() else { return Ok(()) };
+        let Some(state) = self.channels.get_mut(&ch) else {
+            return Ok(());
+        };
+        let Some(pending) = state.content.take() else {
+            return Ok(());
+        };
         let header = pending.header.unwrap_or_default();
         if let Some(uid) = &header.properties.user_id {
             if uid.as_bytes() != user.as_bytes() {
@@ -615,7 +747,14 @@ impl Session {
         Ok(())
     }
 
-    fn route_and_enqueue(&mut self, ch: u16, vhost: &Arc<VHost>, exchange: &Arc<Exchange>, message: MessageRef, mandatory: bool) {
+    fn route_and_enqueue(
+        &mut self,
+        ch: u16,
+        vhost: &Arc<VHost>,
+        exchange: &Arc<Exchange>,
+        message: MessageRef,
+        mandatory: bool,
+    ) {
         let mut queues = std::mem::take(&mut self.route_buf);
         queues.clear();
         vhost.route(exchange, &message, &mut queues);
@@ -627,16 +766,28 @@ impl Session {
                 routing_key: message.routing_key.clone(),
             };
             self.out.push_method(ch, &ret.into());
-            let _ = self.out.push_content(ch, &message.properties, &message.body, self.frame_max);
+            let _ = self
+                .out
+                .push_content(ch, &message.properties, &message.body, self.frame_max);
         }
         for q in queues.drain(..) {
-            q.publish(QueuedMessage { message: message.clone(), redelivered: false });
+            q.publish(QueuedMessage {
+                message: message.clone(),
+                redelivered: false,
+            });
         }
         self.route_buf = queues;
         if let Some(state) = self.channels.get_mut(&ch) {
             if let Some(seq) = state.confirm_next {
                 state.confirm_next = Some(seq + 1);
-                self.out.push_method(ch, &codec::BasicAck { delivery_tag: seq, multiple: false }.into());
+                self.out.push_method(
+                    ch,
+                    &codec::BasicAck {
+                        delivery_tag: seq,
+                        multiple: false,
+                    }
+                    .into(),
+                );
             }
         }
     }
@@ -661,7 +812,9 @@ impl Session {
     }
 
     fn apply_settlement(&mut self, ch: u16, tag: u64, multiple: bool, requeue: Option<bool>) {
-        let Some(state) = self.channels.get_mut(&ch) else { return };
+        let Some(state) = self.channels.get_mut(&ch) else {
+            return;
+        };
         let mut settled = Vec::new();
         if multiple {
             let upto = if tag == 0 { u64::MAX } else { tag };
@@ -709,13 +862,24 @@ impl Session {
     /// A message from a queue: deliver it, or put it back if its consumer is gone.
     pub(super) fn handle_session_message(&mut self, msg: SessionMessage) {
         match msg {
-            SessionMessage::Deliver { channel, consumer_tag, ack_required, queue, message } => {
+            SessionMessage::Deliver {
+                channel,
+                consumer_tag,
+                ack_required,
+                queue,
+                message,
+            } => {
                 let frame_max = self.frame_max;
                 let consumer = self
                     .channels
                     .get_mut(&channel)
                     .filter(|s| !s.closing)
-                    .and_then(|s| s.consumers.get(&consumer_tag).map(|c| c.credit.clone()).map(|c| (s, c)));
+                    .and_then(|s| {
+                        s.consumers
+                            .get(&consumer_tag)
+                            .map(|c| c.credit.clone())
+                            .map(|c| (s, c))
+                    });
                 let Some((state, credit)) = consumer else {
                     // Cancelled or closed meanwhile: the message goes back to its queue.
                     if ack_required {
@@ -734,19 +898,39 @@ impl Session {
                     routing_key: m.routing_key.clone(),
                 };
                 self.out.push_method(channel, &deliver.into());
-                if self.out.push_content(channel, &m.properties, &m.body, frame_max).is_err() {
-                    tracing::warn!(connection = self.id, "content header exceeds the consumer's frame_max; message dropped");
+                if self
+                    .out
+                    .push_content(channel, &m.properties, &m.body, frame_max)
+                    .is_err()
+                {
+                    tracing::warn!(
+                        connection = self.id,
+                        "content header exceeds the consumer's frame_max; message dropped"
+                    );
                 }
                 if ack_required {
                     if let Some(state) = self.channels.get_mut(&channel) {
-                        state.unacked.push_back((tag, Some(Unacked { queue, message, credit: Some(credit) })));
+                        state.unacked.push_back((
+                            tag,
+                            Some(Unacked {
+                                queue,
+                                message,
+                                credit: Some(credit),
+                            }),
+                        ));
                     }
                 }
             }
-            SessionMessage::Cancel { channel, consumer_tag } => {
+            SessionMessage::Cancel {
+                channel,
+                consumer_tag,
+            } => {
                 if let Some(state) = self.channels.get_mut(&channel) {
                     if state.consumers.remove(&consumer_tag).is_some() && !state.closing {
-                        let cancel = codec::BasicCancel { consumer_tag, nowait: true };
+                        let cancel = codec::BasicCancel {
+                            consumer_tag,
+                            nowait: true,
+                        };
                         self.out.push_method(channel, &cancel.into());
                     }
                 }

@@ -17,15 +17,15 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use warren_core::codec::{
-    self, ConnectionClose, ConnectionCloseOk, ConnectionOpenOk, ConnectionStart, ConnectionTune, FieldTable,
-    FieldValue, Frame, LongString, Method, ReplyCode, ShortString,
+    self, ConnectionClose, ConnectionCloseOk, ConnectionOpenOk, ConnectionStart, ConnectionTune,
+    FieldTable, FieldValue, Frame, LongString, Method, ReplyCode, ShortString,
 };
 use warren_core::proto::Outgoing;
 
 use crate::auth::User;
 use crate::error::{
-    access_refused, channel_error, command_invalid, frame_error, not_allowed, unexpected_frame, AmqpException,
-    AmqpResult,
+    access_refused, channel_error, command_invalid, frame_error, not_allowed, unexpected_frame,
+    AmqpException, AmqpResult,
 };
 use crate::queue::SessionMessage;
 use crate::server::BrokerState;
@@ -60,7 +60,12 @@ enum Phase {
 }
 
 /// Serves one client connection until it closes.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, state: Arc<BrokerState>, shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    state: Arc<BrokerState>,
+    shutdown: watch::Receiver<bool>,
+) {
     state.connections.fetch_add(1, Ordering::AcqRel);
     let id = state.next_connection_id();
     let mut session = Session::new(id, peer, state.clone());
@@ -125,7 +130,11 @@ impl Session {
         }
     }
 
-    async fn run(&mut self, stream: TcpStream, mut shutdown: watch::Receiver<bool>) -> std::io::Result<()> {
+    async fn run(
+        &mut self,
+        stream: TcpStream,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> std::io::Result<()> {
         let (mut reader, mut writer) = stream.into_split();
         // Protocol header, within the handshake timeout.
         let mut header = [0u8; 8];
@@ -210,7 +219,10 @@ impl Session {
     fn next_timer(&self, handshake_deadline: Instant) -> Instant {
         let far = Instant::now() + Duration::from_secs(3600);
         let mut t = far;
-        if matches!(self.phase, Phase::AwaitStartOk | Phase::AwaitTuneOk | Phase::AwaitOpen) {
+        if matches!(
+            self.phase,
+            Phase::AwaitStartOk | Phase::AwaitTuneOk | Phase::AwaitOpen
+        ) {
             t = t.min(handshake_deadline);
         }
         if let Some(since) = self.closing_since {
@@ -218,14 +230,20 @@ impl Session {
         }
         if self.heartbeat > 0 {
             let hb = Duration::from_secs(u64::from(self.heartbeat));
-            t = t.min(self.last_sent + hb / 2).min(self.last_received + hb * 2);
+            t = t
+                .min(self.last_sent + hb / 2)
+                .min(self.last_received + hb * 2);
         }
         t
     }
 
     fn handle_timer(&mut self, handshake_deadline: Instant) {
         let now = Instant::now();
-        if matches!(self.phase, Phase::AwaitStartOk | Phase::AwaitTuneOk | Phase::AwaitOpen) && now >= handshake_deadline {
+        if matches!(
+            self.phase,
+            Phase::AwaitStartOk | Phase::AwaitTuneOk | Phase::AwaitOpen
+        ) && now >= handshake_deadline
+        {
             tracing::debug!(connection = self.id, "handshake timed out");
             self.phase = Phase::Finished;
             return;
@@ -299,7 +317,9 @@ impl Session {
             Frame::Heartbeat(_) => Err(frame_error("heartbeat frame on non-zero channel")),
             Frame::Method(0, method) => self.handle_connection_method(method),
             _ if self.phase == Phase::Closing => Ok(()),
-            _ if self.phase != Phase::Open => Err(command_invalid("channel frame before connection.open")),
+            _ if self.phase != Phase::Open => {
+                Err(command_invalid("channel frame before connection.open"))
+            }
             Frame::Method(ch, method) => self.handle_channel_method(ch, method),
             Frame::Header(ch, header) => self.handle_content_header(ch, header),
             Frame::Body(ch, body) => self.handle_content_body(ch, body),
@@ -327,13 +347,25 @@ impl Session {
             (Phase::AwaitStartOk, Method::ConnectionStartOk(ok)) => self.handle_start_ok(ok),
             (Phase::AwaitTuneOk, Method::ConnectionTuneOk(ok)) => {
                 if ok.frame_max != 0 && ok.frame_max < u32::from(codec::FRAME_MIN_SIZE) {
-                    return Err(not_allowed(format!("frame_max={} < {} min size", ok.frame_max, codec::FRAME_MIN_SIZE)));
+                    return Err(not_allowed(format!(
+                        "frame_max={} < {} min size",
+                        ok.frame_max,
+                        codec::FRAME_MIN_SIZE
+                    )));
                 }
                 if ok.frame_max > self.frame_max || (ok.frame_max == 0 && self.frame_max != 0) {
-                    return Err(not_allowed(format!("frame_max={} > {} max size", ok.frame_max, self.frame_max)));
+                    return Err(not_allowed(format!(
+                        "frame_max={} > {} max size",
+                        ok.frame_max, self.frame_max
+                    )));
                 }
-                if ok.channel_max > self.channel_max || (ok.channel_max == 0 && self.channel_max != 0) {
-                    return Err(not_allowed(format!("channel_max={} > {} max", ok.channel_max, self.channel_max)));
+                if ok.channel_max > self.channel_max
+                    || (ok.channel_max == 0 && self.channel_max != 0)
+                {
+                    return Err(not_allowed(format!(
+                        "channel_max={} > {} max",
+                        ok.channel_max, self.channel_max
+                    )));
                 }
                 self.frame_max = ok.frame_max;
                 self.channel_max = ok.channel_max;
@@ -343,11 +375,15 @@ impl Session {
             }
             (Phase::AwaitOpen, Method::ConnectionOpen(open)) => self.handle_open(open),
             (Phase::Open, Method::ConnectionUpdateSecret(_)) => {
-                self.out.push_method(0, &codec::ConnectionUpdateSecretOk {}.into());
+                self.out
+                    .push_method(0, &codec::ConnectionUpdateSecretOk {}.into());
                 Ok(())
             }
-            (_, method) => Err(command_invalid(format!("unexpected method {} on channel 0", method.name()))
-                .caused_by(class_id, method_id)),
+            (_, method) => Err(command_invalid(format!(
+                "unexpected method {} on channel 0",
+                method.name()
+            ))
+            .caused_by(class_id, method_id)),
         }
     }
 
@@ -367,7 +403,10 @@ impl Session {
             caps.insert_key(ShortString::from_static(cap), FieldValue::Boolean(true));
         }
         let mut props = FieldTable::new();
-        props.insert_key(ShortString::from_static("capabilities"), FieldValue::Table(caps));
+        props.insert_key(
+            ShortString::from_static("capabilities"),
+            FieldValue::Table(caps),
+        );
         for (k, v) in [
             ("product", "Warren"),
             ("version", env!("CARGO_PKG_VERSION")),
@@ -396,10 +435,19 @@ impl Session {
         let (username, password) = match mechanism.as_str() {
             "PLAIN" => parse_plain(ok.response.as_bytes()),
             "AMQPLAIN" => parse_amqplain(ok.response.0.clone()),
-            other => return Err(command_invalid(format!("unknown authentication mechanism '{other}'"))),
+            other => {
+                return Err(command_invalid(format!(
+                    "unknown authentication mechanism '{other}'"
+                )))
+            }
         }
         .ok_or_else(|| access_refused(format!("malformed {mechanism} response")))?;
-        let user = self.state.users.read().authenticate(&username, &password).cloned();
+        let user = self
+            .state
+            .users
+            .read()
+            .authenticate(&username, &password)
+            .cloned();
         let refusal = match &user {
             None => Some(format!(
                 "Login was refused using authentication mechanism {mechanism}. For details see the broker logfile."
@@ -411,7 +459,12 @@ impl Session {
         };
         if let Some(text) = refusal {
             tracing::warn!(connection = self.id, peer = %self.peer, user = %username, "authentication failed: {text}");
-            if self.client_capabilities.get("authentication_failure_close").and_then(FieldValue::as_bool) == Some(true) {
+            if self
+                .client_capabilities
+                .get("authentication_failure_close")
+                .and_then(FieldValue::as_bool)
+                == Some(true)
+            {
                 self.close_connection(access_refused(text));
             } else {
                 self.phase = Phase::Finished;
@@ -431,12 +484,22 @@ impl Session {
 
     fn handle_open(&mut self, open: codec::ConnectionOpen) -> AmqpResult {
         let name = open.virtual_host.as_str().into_owned();
-        let user = self.user.as_ref().map(|u| u.name.clone()).unwrap_or_default();
+        let user = self
+            .user
+            .as_ref()
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
         let Some(vhost) = self.state.vhost(&name) else {
             return Err(not_allowed(format!("vhost {name} not found")));
         };
-        if !self.user.as_ref().is_some_and(|u| u.permissions.contains_key(&name)) {
-            return Err(not_allowed(format!("access to vhost '{name}' refused for user '{user}'")));
+        if !self
+            .user
+            .as_ref()
+            .is_some_and(|u| u.permissions.contains_key(&name))
+        {
+            return Err(not_allowed(format!(
+                "access to vhost '{name}' refused for user '{user}'"
+            )));
         }
         let max = self.state.config.max_connections;
         if max > 0 && self.state.connections.load(Ordering::Acquire) > max {
@@ -454,7 +517,9 @@ impl Session {
     fn handle_content_header(&mut self, ch: u16, header: codec::ContentHeader) -> AmqpResult {
         let max_size = self.state.config.max_message_size;
         let Some(state) = self.channels.get_mut(&ch) else {
-            return Err(channel_error(format!("content header on channel {ch}, which is not open")));
+            return Err(channel_error(format!(
+                "content header on channel {ch}, which is not open"
+            )));
         };
         if state.closing {
             return Ok(());
@@ -473,7 +538,9 @@ impl Session {
 
     fn handle_content_body(&mut self, ch: u16, body: Bytes) -> AmqpResult {
         let Some(state) = self.channels.get_mut(&ch) else {
-            return Err(channel_error(format!("content body on channel {ch}, which is not open")));
+            return Err(channel_error(format!(
+                "content body on channel {ch}, which is not open"
+            )));
         };
         if state.closing {
             return Ok(());
@@ -502,7 +569,10 @@ fn parse_plain(response: &[u8]) -> Option<(String, String)> {
     let _authzid = parts.next()?;
     let user = parts.next()?;
     let pass = parts.next()?;
-    Some((String::from_utf8(user.to_vec()).ok()?, String::from_utf8(pass.to_vec()).ok()?))
+    Some((
+        String::from_utf8(user.to_vec()).ok()?,
+        String::from_utf8(pass.to_vec()).ok()?,
+    ))
 }
 
 fn parse_amqplain(response: Bytes) -> Option<(String, String)> {
@@ -525,8 +595,15 @@ pub(crate) fn short_lossy(s: &str) -> ShortString {
     ShortString::try_from(&s[..end]).unwrap_or_default()
 }
 
-async fn write_some<W: tokio::io::AsyncWrite + Unpin>(writer: &mut W, queue: &VecDeque<Bytes>) -> std::io::Result<usize> {
-    let slices: Vec<IoSlice<'_>> = queue.iter().take(MAX_IOVECS).map(|b| IoSlice::new(b)).collect();
+async fn write_some<W: tokio::io::AsyncWrite + Unpin>(
+    writer: &mut W,
+    queue: &VecDeque<Bytes>,
+) -> std::io::Result<usize> {
+    let slices: Vec<IoSlice<'_>> = queue
+        .iter()
+        .take(MAX_IOVECS)
+        .map(|b| IoSlice::new(b))
+        .collect();
     let n = writer.write_vectored(&slices).await?;
     if n == 0 {
         return Err(std::io::ErrorKind::WriteZero.into());
@@ -536,7 +613,9 @@ async fn write_some<W: tokio::io::AsyncWrite + Unpin>(writer: &mut W, queue: &Ve
 
 fn advance(queue: &mut VecDeque<Bytes>, mut n: usize) {
     while n > 0 {
-        let Some(front) = queue.front_mut() else { return };
+        let Some(front) = queue.front_mut() else {
+            return;
+        };
         if front.len() <= n {
             n -= front.len();
             queue.pop_front();

@@ -33,7 +33,10 @@ pub struct Credit {
 impl Credit {
     /// A credit with `limit` (0: unlimited).
     pub fn new(limit: u32) -> Arc<Credit> {
-        Arc::new(Credit { limit: AtomicU32::new(limit), used: AtomicU32::new(0) })
+        Arc::new(Credit {
+            limit: AtomicU32::new(limit),
+            used: AtomicU32::new(0),
+        })
     }
     /// Whether one more unacknowledged delivery is allowed.
     pub fn available(&self) -> bool {
@@ -47,7 +50,9 @@ impl Credit {
     /// Records `n` acknowledgements (or requeues); returns whether credit was exhausted before.
     pub fn give(&self, n: u32) -> bool {
         let limit = self.limit.load(Ordering::Acquire);
-        let before = self.used.fetch_sub(n.min(self.used.load(Ordering::Acquire)), Ordering::AcqRel);
+        let before = self
+            .used
+            .fetch_sub(n.min(self.used.load(Ordering::Acquire)), Ordering::AcqRel);
         limit != 0 && before >= limit
     }
     /// Changes the limit (basic.qos).
@@ -162,7 +167,12 @@ pub enum CancelOutcome {
 impl Queue {
     /// A new, empty queue.
     pub fn new(name: ShortString, options: QueueOptions) -> Arc<Queue> {
-        Arc::new(Queue { name, options, state: Mutex::new(QueueState::default()), deleted: AtomicBool::new(false) })
+        Arc::new(Queue {
+            name,
+            options,
+            state: Mutex::new(QueueState::default()),
+            deleted: AtomicBool::new(false),
+        })
     }
 
     /// Whether the queue was deleted.
@@ -225,7 +235,9 @@ impl Queue {
         while !st.ready.is_empty() && !st.consumers.is_empty() {
             let Some(i) = pick_consumer(st) else { return };
             let c = &st.consumers[i];
-            let Some(message) = st.ready.pop_front() else { return };
+            let Some(message) = st.ready.pop_front() else {
+                return;
+            };
             let ack_required = !c.no_ack;
             if ack_required {
                 c.credit.take();
@@ -252,10 +264,16 @@ impl Queue {
     pub fn consume(self: &Arc<Self>, consumer: ConsumerHandle) -> AmqpResult {
         let mut st = self.state.lock();
         if st.consumers.iter().any(|c| c.exclusive) {
-            return Err(access_refused(format!("queue '{}' in vhost has an exclusive consumer", self.name)));
+            return Err(access_refused(format!(
+                "queue '{}' in vhost has an exclusive consumer",
+                self.name
+            )));
         }
         if consumer.exclusive && !st.consumers.is_empty() {
-            return Err(access_refused(format!("queue '{}' in vhost already has consumers", self.name)));
+            return Err(access_refused(format!(
+                "queue '{}' in vhost already has consumers",
+                self.name
+            )));
         }
         st.consumers.push(consumer);
         st.had_consumer = true;
@@ -267,7 +285,9 @@ impl Queue {
     pub fn cancel(&self, connection_id: u64, channel: u16, tag: &ShortString) -> CancelOutcome {
         let mut st = self.state.lock();
         let before = st.consumers.len();
-        st.consumers.retain(|c| !(c.connection_id == connection_id && c.channel == channel && c.tag == *tag));
+        st.consumers.retain(|c| {
+            !(c.connection_id == connection_id && c.channel == channel && c.tag == *tag)
+        });
         if st.consumers.len() == before {
             return CancelOutcome::NotFound;
         }
@@ -299,7 +319,10 @@ impl Queue {
         let mut st = self.state.lock();
         self.deleted.store(true, Ordering::Release);
         for c in st.consumers.drain(..) {
-            let _ = c.outbox.send(SessionMessage::Cancel { channel: c.channel, consumer_tag: c.tag });
+            let _ = c.outbox.send(SessionMessage::Cancel {
+                channel: c.channel,
+                consumer_tag: c.tag,
+            });
         }
         let n = st.ready.len() as u32;
         st.ready.clear();
@@ -310,7 +333,12 @@ impl Queue {
 /// The next consumer with credit: highest priority first, round-robin among equals.
 fn pick_consumer(st: &QueueState) -> Option<usize> {
     let n = st.consumers.len();
-    let top = st.consumers.iter().filter(|c| c.can_take()).map(|c| c.priority).max()?;
+    let top = st
+        .consumers
+        .iter()
+        .filter(|c| c.can_take())
+        .map(|c| c.priority)
+        .max()?;
     (0..n)
         .map(|k| (st.next_consumer + k) % n)
         .find(|&i| st.consumers[i].priority == top && st.consumers[i].can_take())

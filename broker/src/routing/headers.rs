@@ -36,9 +36,9 @@ impl HeadersMatch {
 pub fn matches(binding: &FieldTable, mode: HeadersMatch, headers: Option<&FieldTable>) -> bool {
     let with_x = matches!(mode, HeadersMatch::AllWithX | HeadersMatch::AnyWithX);
     let all = matches!(mode, HeadersMatch::All | HeadersMatch::AllWithX);
-    let mut considered = binding
-        .iter()
-        .filter(|(k, _)| k.as_bytes() != b"x-match" && (with_x || !k.as_bytes().starts_with(b"x-")));
+    let mut considered = binding.iter().filter(|(k, _)| {
+        k.as_bytes() != b"x-match" && (with_x || !k.as_bytes().starts_with(b"x-"))
+    });
     let hit = |(k, v): (&warren_core::codec::ShortString, &FieldValue)| {
         let Some(h) = headers.and_then(|h| h.get(&k.as_str())) else {
             return false;

@@ -172,7 +172,11 @@ impl Exchange {
     /// Adds a binding; returns false if an identical one exists (binding is idempotent).
     pub fn bind(&self, destination: Destination, key: ShortString, arguments: FieldTable) -> bool {
         let mut b = self.bindings.write();
-        let bound = Bound { destination, key, arguments };
+        let bound = Bound {
+            destination,
+            key,
+            arguments,
+        };
         if b.all.contains(&bound) {
             return false;
         }
@@ -182,10 +186,17 @@ impl Exchange {
     }
 
     /// Removes a binding; returns whether it existed.
-    pub fn unbind(&self, destination: &Destination, key: &ShortString, arguments: &FieldTable) -> bool {
+    pub fn unbind(
+        &self,
+        destination: &Destination,
+        key: &ShortString,
+        arguments: &FieldTable,
+    ) -> bool {
         let mut b = self.bindings.write();
         let before = b.all.len();
-        b.all.retain(|x| !(x.destination == *destination && x.key == *key && x.arguments == *arguments));
+        b.all.retain(|x| {
+            !(x.destination == *destination && x.key == *key && x.arguments == *arguments)
+        });
         let removed = b.all.len() != before;
         if removed {
             b.rebuild(self.kind);
@@ -194,14 +205,25 @@ impl Exchange {
     }
 
     /// Whether a binding to `destination` with this key and arguments exists.
-    pub fn has_binding(&self, destination: &Destination, key: &ShortString, arguments: &FieldTable) -> bool {
+    pub fn has_binding(
+        &self,
+        destination: &Destination,
+        key: &ShortString,
+        arguments: &FieldTable,
+    ) -> bool {
         let b = self.bindings.read();
-        b.all.iter().any(|x| x.destination == *destination && x.key == *key && x.arguments == *arguments)
+        b.all
+            .iter()
+            .any(|x| x.destination == *destination && x.key == *key && x.arguments == *arguments)
     }
 
     /// Whether any binding leads to `destination`.
     pub fn has_any_binding_to(&self, destination: &Destination) -> bool {
-        self.bindings.read().all.iter().any(|x| x.destination == *destination)
+        self.bindings
+            .read()
+            .all
+            .iter()
+            .any(|x| x.destination == *destination)
     }
 
     /// Removes every binding to `destination`; returns how many.
@@ -233,12 +255,14 @@ impl Exchange {
             }
             ExchangeKind::Topic => {
                 let key = message.routing_key.as_str();
-                b.trie.for_each_match(&key, &mut |&i| out.push(b.all[i].destination.clone()));
+                b.trie
+                    .for_each_match(&key, &mut |&i| out.push(b.all[i].destination.clone()));
             }
             ExchangeKind::Headers => {
                 let headers = message.properties.headers.as_ref();
                 for x in &b.all {
-                    let mode = HeadersMatch::from_arguments(&x.arguments).unwrap_or(HeadersMatch::All);
+                    let mode =
+                        HeadersMatch::from_arguments(&x.arguments).unwrap_or(HeadersMatch::All);
                     if headers::matches(&x.arguments, mode, headers) {
                         out.push(x.destination.clone());
                     }

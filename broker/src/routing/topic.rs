@@ -23,19 +23,29 @@ struct Node<T> {
 
 impl<T> Default for Node<T> {
     fn default() -> Self {
-        Node { words: HashMap::new(), star: None, hash: None, values: Vec::new() }
+        Node {
+            words: HashMap::new(),
+            star: None,
+            hash: None,
+            values: Vec::new(),
+        }
     }
 }
 
 impl<T> Node<T> {
     fn is_empty(&self) -> bool {
-        self.values.is_empty() && self.words.is_empty() && self.star.is_none() && self.hash.is_none()
+        self.values.is_empty()
+            && self.words.is_empty()
+            && self.star.is_none()
+            && self.hash.is_none()
     }
 }
 
 impl<T> Default for TopicTrie<T> {
     fn default() -> Self {
-        TopicTrie { root: Node::default() }
+        TopicTrie {
+            root: Node::default(),
+        }
     }
 }
 
@@ -145,7 +155,7 @@ fn match_node<T>(node: &Node<T>, ws: &[&str], f: &mut impl FnMut(&T)) {
         }
     }
     match ws.split_first() {
-        None => node.values.iter().for_each(|v| f(v)),
+        None => node.values.iter().for_each(&mut *f),
         Some((first, rest)) => {
             if let Some(child) = node.words.get(*first) {
                 match_node(child, rest, f);
