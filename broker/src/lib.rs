@@ -17,6 +17,7 @@ pub mod connection;
 pub mod error;
 pub mod message;
 pub mod queue;
+pub mod reply_to;
 pub mod routing;
 pub mod server;
 pub mod vhost;

@@ -26,6 +26,8 @@ pub struct BrokerState {
     next_connection_id: AtomicU64,
     /// Connections currently open, for `max_connections`.
     pub connections: AtomicUsize,
+    /// Direct reply-to consumers.
+    pub reply_to: crate::reply_to::ReplyRegistry,
 }
 
 impl BrokerState {
@@ -73,6 +75,7 @@ impl BrokerState {
             vhosts: RwLock::new(vhosts),
             next_connection_id: AtomicU64::new(1),
             connections: AtomicUsize::new(0),
+            reply_to: crate::reply_to::ReplyRegistry::default(),
         })
     }
 

@@ -101,7 +101,7 @@ async fn run(args: Args) -> warren_core::Result<()> {
                 let next = tokio::time::timeout_at(deadline.into(), consumer.next_delivery()).await;
                 let Ok(Some(Ok(d))) = next else { break };
                 n += 1;
-                if !no_ack && n % 100 == 0 {
+                if !no_ack && n.is_multiple_of(100) {
                     let _ = d.ack_multiple();
                 }
                 if consumed.fetch_add(1, Ordering::Relaxed) + 1 >= target {

@@ -107,6 +107,8 @@ pub(crate) struct ChannelState {
     prefetch: u16,
     /// Channel-wide prefetch (`basic.qos` with `global`, as RabbitMQ reads it).
     channel_credit: Arc<Credit>,
+    /// The direct reply-to consumer: (routing key replies use, consumer tag).
+    reply_to: Option<(ShortString, ShortString)>,
 }
 
 impl ChannelState {
@@ -121,6 +123,7 @@ impl ChannelState {
             consumers: HashMap::new(),
             prefetch: 0,
             channel_credit: Credit::new(0),
+            reply_to: None,
         }
     }
 
@@ -491,6 +494,16 @@ impl Session {
             Method::BasicConsume(c) => self.basic_consume(ch, c, &vhost)?,
             Method::BasicCancel(c) => {
                 let state = self.channel(ch)?;
+                if state
+                    .reply_to
+                    .as_ref()
+                    .is_some_and(|(_, tag)| *tag == c.consumer_tag)
+                {
+                    if let Some((key, _)) = state.reply_to.take() {
+                        self.state.reply_to.unregister(&key);
+                    }
+                }
+                let state = self.channel(ch)?;
                 if let Some(entry) = state.consumers.remove(&c.consumer_tag) {
                     if entry.queue.cancel(self.id, ch, &c.consumer_tag)
                         == CancelOutcome::RemovedLast
@@ -647,6 +660,9 @@ impl Session {
     }
 
     fn basic_consume(&mut self, ch: u16, c: codec::BasicConsume, vhost: &Arc<VHost>) -> AmqpResult {
+        if c.queue == crate::reply_to::REPLY_TO {
+            return self.consume_reply_to(ch, c);
+        }
         let qname = self.resolve_queue_name(ch, &c.queue)?;
         self.check(Access::Read, "queue", &qname.as_str())?;
         let q = vhost.queue_or_404(&qname)?;
@@ -698,6 +714,45 @@ impl Session {
         Ok(())
     }
 
+    /// Direct reply-to: a no-ack consumer on the pseudo-queue `amq.rabbitmq.reply-to`.
+    fn consume_reply_to(&mut self, ch: u16, c: codec::BasicConsume) -> AmqpResult {
+        if !c.no_ack {
+            return Err(precondition_failed("reply consumer cannot acknowledge"));
+        }
+        let outbox = self.inbox_tx.clone();
+        let placeholder = self.state.reply_to.placeholder();
+        let state = self.channel(ch)?;
+        if state.reply_to.is_some() {
+            return Err(precondition_failed("reply consumer already set"));
+        }
+        let tag = if c.consumer_tag.is_empty() {
+            generated_tag()
+        } else {
+            c.consumer_tag.clone()
+        };
+        if state.consumers.contains_key(&tag) {
+            return Err(not_allowed(format!(
+                "attempt to reuse consumer tag '{tag}'"
+            )));
+        }
+        state.consumers.insert(
+            tag.clone(),
+            ConsumerEntry {
+                queue: placeholder,
+                credit: Credit::new(0),
+            },
+        );
+        let key = self.state.reply_to.register(outbox, ch, tag.clone());
+        if let Some(state) = self.channels.get_mut(&ch) {
+            state.reply_to = Some((key, tag.clone()));
+        }
+        if !c.nowait {
+            self.out
+                .push_method(ch, &codec::BasicConsumeOk { consumer_tag: tag }.into());
+        }
+        Ok(())
+    }
+
     /// Asks every queue this channel consumes from to deliver again (credit changed).
     fn redispatch_channel(&self, ch: u16) {
         if let Some(state) = self.channels.get(&ch) {
@@ -732,10 +787,26 @@ impl Session {
                 return Ok(());
             }
         }
+        let mut properties = header.properties;
+        if properties
+            .reply_to
+            .as_ref()
+            .is_some_and(|r| *r == crate::reply_to::REPLY_TO)
+        {
+            match &state.reply_to {
+                Some((key, _)) => properties.reply_to = Some(key.clone()),
+                None => {
+                    let e =
+                        precondition_failed("fast reply consumer does not exist").caused_by(60, 40);
+                    self.channel_exception(ch, e);
+                    return Ok(());
+                }
+            }
+        }
         let message = Arc::new(Message {
             exchange: pending.publish.exchange.clone(),
             routing_key: pending.publish.routing_key.clone(),
-            properties: header.properties,
+            properties,
             body: pending.body.into_bytes(),
         });
         let mandatory = pending.publish.mandatory;
@@ -757,7 +828,19 @@ impl Session {
     ) {
         let mut queues = std::mem::take(&mut self.route_buf);
         queues.clear();
-        vhost.route(exchange, &message, &mut queues);
+        if exchange.name.is_empty()
+            && crate::reply_to::ReplyRegistry::is_reply_key(&message.routing_key)
+        {
+            // Like RabbitMQ, a reply-to name is "not a queue": the reply is delivered, yet a
+            // mandatory publish to it alone is also returned as unroutable.
+            let m = QueuedMessage {
+                message: message.clone(),
+                redelivered: false,
+            };
+            self.state.reply_to.deliver(&message.routing_key, m);
+        } else {
+            vhost.route(exchange, &message, &mut queues);
+        }
         if queues.is_empty() && mandatory {
             let ret = codec::BasicReturn {
                 reply_code: codec::ReplyCode::NoRoute as u16,
