@@ -1,34 +1,99 @@
-//! Broker configuration: defaults like RabbitMQ's, overridable from a TOML file, environment
-//! variables and flags (see `main.rs`).
+//! Broker configuration: defaults like RabbitMQ's, overridable from a TOML file
+//! ([`ConfigFile`], documented by `broker/warren-broker.example.toml`), environment variables
+//! and flags (see `main.rs`).
+//!
+//! Passwords never stay in plain text: a password read from the file is hashed as the file is
+//! applied ([`ConfigFile::apply`]), and [`BrokerConfig`] holds only [`PasswordHash`]es.
 
+use std::fmt;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-/// A user as configured. Give `password` (hashed at startup, never kept in plain text) or a
-/// pre-computed `password_hash` (RabbitMQ's salted SHA-256, base64).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+use crate::auth::{HashAlgorithm, PasswordHash, UserStore};
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or not of the expected shape (the message gives the line).
+    #[error("{origin}: {message}")]
+    Parse {
+        /// The file, or `<string>`.
+        origin: String,
+        /// The TOML parser's message.
+        message: String,
+    },
+    /// The settings are inconsistent or out of range.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A user as the broker keeps it: the password already hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserConfig {
     /// Login name.
     pub name: String,
-    /// Plain-text password (hashed on load).
-    #[serde(default)]
-    pub password: Option<String>,
-    /// Stored hash instead of a password.
-    #[serde(default)]
-    pub password_hash: Option<String>,
-    /// Tags such as `administrator`.
-    #[serde(default)]
+    /// Salted password hash.
+    pub password_hash: PasswordHash,
+    /// Tags such as `administrator`; `impersonator` may publish with another `user_id`.
     pub tags: Vec<String>,
     /// Permissions per vhost.
-    #[serde(default)]
     pub permissions: Vec<PermissionConfig>,
-    /// Refuse connections from other hosts than loopback (default true for `guest`).
-    #[serde(default)]
-    pub loopback_only: Option<bool>,
+    /// Refuse connections from other hosts than loopback (RabbitMQ's `loopback_users`).
+    pub loopback_only: bool,
+}
+
+impl UserConfig {
+    /// A user with `password` (hashed now), no permissions, loopback-only if it is `guest`
+    /// (RabbitMQ's default `loopback_users`).
+    pub fn new(name: impl Into<String>, password: &str) -> UserConfig {
+        UserConfig::with_hash(name, PasswordHash::new(password))
+    }
+
+    /// A user with a stored hash.
+    pub fn with_hash(name: impl Into<String>, password_hash: PasswordHash) -> UserConfig {
+        let name = name.into();
+        UserConfig {
+            loopback_only: name == "guest",
+            name,
+            password_hash,
+            tags: Vec::new(),
+            permissions: Vec::new(),
+        }
+    }
+
+    /// Grants configure, write and read patterns on `vhost` (RabbitMQ's `set_permissions`).
+    pub fn permit(mut self, vhost: &str, configure: &str, write: &str, read: &str) -> UserConfig {
+        self.permissions.push(PermissionConfig {
+            vhost: vhost.into(),
+            configure: configure.into(),
+            write: write.into(),
+            read: read.into(),
+        });
+        self
+    }
+
+    /// Sets whether the user may connect from loopback only.
+    pub fn loopback_only(mut self, loopback_only: bool) -> UserConfig {
+        self.loopback_only = loopback_only;
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, tag: &str) -> UserConfig {
+        self.tags.push(tag.into());
+        self
+    }
 }
 
 /// One user's permissions in one vhost: configure, write and read regular expressions.
@@ -38,18 +103,11 @@ pub struct PermissionConfig {
     /// Vhost name.
     pub vhost: String,
     /// Configure regex.
-    #[serde(default = "all")]
     pub configure: String,
     /// Write regex.
-    #[serde(default = "all")]
     pub write: String,
     /// Read regex.
-    #[serde(default = "all")]
     pub read: String,
-}
-
-fn all() -> String {
-    ".*".into()
 }
 
 /// Everything the broker needs to start.
@@ -71,27 +129,22 @@ pub struct BrokerConfig {
     pub max_connections: usize,
     /// Largest message body accepted (RabbitMQ 3.10: 128 MiB).
     pub max_message_size: u64,
-    /// Time a client has to finish the handshake.
+    /// Time a client has to finish the handshake (RabbitMQ: 10 s).
     pub handshake_timeout: Duration,
 }
+
+/// RabbitMQ's ceiling for `max_message_size`.
+pub const MAX_MESSAGE_SIZE_LIMIT: u64 = 512 * 1024 * 1024;
+/// AMQP's smallest `frame_max`.
+pub const FRAME_MIN_SIZE: u32 = 4096;
 
 impl Default for BrokerConfig {
     fn default() -> Self {
         BrokerConfig {
             listen: "127.0.0.1:5672".parse().expect("constant address"),
-            users: vec![UserConfig {
-                name: "guest".into(),
-                password: Some("guest".into()),
-                password_hash: None,
-                tags: vec!["administrator".into()],
-                permissions: vec![PermissionConfig {
-                    vhost: "/".into(),
-                    configure: all(),
-                    write: all(),
-                    read: all(),
-                }],
-                loopback_only: Some(true),
-            }],
+            users: vec![UserConfig::new("guest", "guest")
+                .tag("administrator")
+                .permit("/", ".*", ".*", ".*")],
             vhosts: vec!["/".into()],
             frame_max: 131_072,
             channel_max: 2047,
@@ -111,65 +164,256 @@ impl BrokerConfig {
             ..Default::default()
         }
     }
+
+    /// Adds a user (replacing one of the same name).
+    pub fn with_user(mut self, user: UserConfig) -> Self {
+        self.users.retain(|u| u.name != user.name);
+        self.users.push(user);
+        self
+    }
+
+    /// Adds a vhost.
+    pub fn with_vhost(mut self, name: &str) -> Self {
+        if !self.vhosts.iter().any(|v| v == name) {
+            self.vhosts.push(name.into());
+        }
+        self
+    }
+
+    /// Checks the settings: vhosts, users and their permissions, limits.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |s: String| Err(ConfigError::Invalid(s));
+        for (i, v) in self.vhosts.iter().enumerate() {
+            if v.is_empty() {
+                return invalid("a vhost has an empty name".into());
+            }
+            if v.len() > 255 {
+                return invalid(format!("vhost name {v:?} is longer than 255 bytes"));
+            }
+            if self.vhosts[..i].contains(v) {
+                return invalid(format!("vhost '{v}' is configured twice"));
+            }
+        }
+        UserStore::from_config(&self.users, &self.vhosts)?;
+        if self.frame_max < FRAME_MIN_SIZE {
+            return invalid(format!(
+                "frame_max {} is below AMQP's minimum of {FRAME_MIN_SIZE}",
+                self.frame_max
+            ));
+        }
+        if self.max_message_size == 0 || self.max_message_size > MAX_MESSAGE_SIZE_LIMIT {
+            return invalid(format!(
+                "max_message_size {} is not within 1..={MAX_MESSAGE_SIZE_LIMIT}",
+                self.max_message_size
+            ));
+        }
+        if self.handshake_timeout.is_zero() {
+            return invalid("handshake_timeout_ms must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// Defaults with a TOML file applied.
+    pub fn from_file(path: &Path) -> Result<BrokerConfig, ConfigError> {
+        let mut config = BrokerConfig::default();
+        ConfigFile::load(path)?.apply(&mut config)?;
+        Ok(config)
+    }
 }
 
-/// The TOML file's shape; every key is optional.
+/// The TOML file's shape; every key is optional. See `broker/warren-broker.example.toml`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     /// `listen = "127.0.0.1:5672"`.
     pub listen: Option<SocketAddr>,
-    /// `log_level = "info"`.
+    /// `log_level = "info"`: a level or a tracing filter (`warren_broker=debug`).
     pub log_level: Option<String>,
-    /// `vhosts = ["/", "staging"]`.
+    /// `vhosts = ["/", "staging"]`; replaces the default `["/"]`.
     pub vhosts: Option<Vec<String>>,
     /// `[[users]]` tables; replace the default guest user.
-    pub users: Option<Vec<UserConfig>>,
-    /// `frame_max = 131072`.
+    pub users: Option<Vec<UserEntry>>,
+    /// `[limits]`.
+    #[serde(default)]
+    pub limits: LimitsEntry,
+}
+
+/// A `[[users]]` table. Give `password` (hashed on load) or `password_hash`.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserEntry {
+    /// Login name.
+    pub name: String,
+    /// Plain-text password, hashed when the file is applied.
+    pub password: Option<String>,
+    /// A stored hash, e.g. from RabbitMQ's definitions export.
+    pub password_hash: Option<String>,
+    /// `rabbit_password_hashing_sha256` (default for 36-byte hashes) or `..._sha512`.
+    pub hashing_algorithm: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Loopback only; by default true for `guest` only.
+    pub loopback_only: Option<bool>,
+    /// `[[users.permissions]]` tables.
+    #[serde(default)]
+    pub permissions: Vec<PermissionConfig>,
+}
+
+impl fmt::Debug for UserEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserEntry")
+            .field("name", &self.name)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password_hash", &self.password_hash)
+            .field("hashing_algorithm", &self.hashing_algorithm)
+            .field("tags", &self.tags)
+            .field("loopback_only", &self.loopback_only)
+            .field("permissions", &self.permissions)
+            .finish()
+    }
+}
+
+impl UserEntry {
+    fn into_user(self) -> Result<UserConfig, ConfigError> {
+        let invalid = |s: String| ConfigError::Invalid(format!("user '{}': {s}", self.name));
+        let algorithm = match &self.hashing_algorithm {
+            None => None,
+            Some(name) => Some(HashAlgorithm::from_name(name).ok_or_else(|| {
+                invalid(format!(
+                    "unknown hashing_algorithm '{name}' (use rabbit_password_hashing_sha256 or \
+                     rabbit_password_hashing_sha512)"
+                ))
+            })?),
+        };
+        let hash = match (&self.password, &self.password_hash) {
+            (Some(p), None) => {
+                if p.is_empty() {
+                    return Err(invalid(
+                        "empty password (RabbitMQ refuses blank passwords)".into(),
+                    ));
+                }
+                PasswordHash::with_algorithm(algorithm.unwrap_or_default(), p)
+            }
+            (None, Some(h)) => match algorithm {
+                Some(a) => PasswordHash::from_stored_with(a, h),
+                None => PasswordHash::from_stored(h),
+            }
+            .map_err(invalid)?,
+            _ => {
+                return Err(invalid(
+                    "give exactly one of password and password_hash".into(),
+                ))
+            }
+        };
+        let mut user = UserConfig::with_hash(self.name.clone(), hash);
+        user.tags = self.tags;
+        user.permissions = self.permissions;
+        if let Some(l) = self.loopback_only {
+            user.loopback_only = l;
+        }
+        Ok(user)
+    }
+}
+
+/// The `[limits]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsEntry {
+    /// Largest frame offered.
     pub frame_max: Option<u32>,
-    /// `channel_max = 2047`.
+    /// Highest channel number offered.
     pub channel_max: Option<u16>,
-    /// `heartbeat = 60`.
+    /// Heartbeat offered, seconds.
     pub heartbeat: Option<u16>,
-    /// `max_connections = 0`.
+    /// Connections at once; 0 for no limit.
     pub max_connections: Option<usize>,
-    /// `max_message_size = 134217728`.
+    /// Largest message body, bytes.
     pub max_message_size: Option<u64>,
+    /// Time for the handshake, milliseconds (as RabbitMQ's `handshake_timeout`).
+    pub handshake_timeout_ms: Option<u64>,
 }
 
 impl ConfigFile {
     /// Reads and parses a TOML file.
-    pub fn load(path: &Path) -> Result<ConfigFile, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("reading {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        ConfigFile::parse_from(&text, &path.display().to_string())
     }
 
-    /// Applies the file's settings over `config`.
-    pub fn apply(self, config: &mut BrokerConfig) {
+    /// Parses TOML text.
+    pub fn parse(text: &str) -> Result<ConfigFile, ConfigError> {
+        ConfigFile::parse_from(text, "<string>")
+    }
+
+    fn parse_from(text: &str, origin: &str) -> Result<ConfigFile, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            origin: origin.into(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Applies the file's settings over `config`, hashing plain-text passwords, and checks the
+    /// result ([`BrokerConfig::validate`]). On error `config` is left unchanged.
+    pub fn apply(self, config: &mut BrokerConfig) -> Result<(), ConfigError> {
+        let mut next = config.clone();
         if let Some(v) = self.listen {
-            config.listen = v;
+            next.listen = v;
         }
         if let Some(v) = self.vhosts {
-            config.vhosts = v;
+            next.vhosts = v;
         }
-        if let Some(v) = self.users {
-            config.users = v;
+        if let Some(users) = self.users {
+            next.users = users
+                .into_iter()
+                .map(UserEntry::into_user)
+                .collect::<Result<_, _>>()?;
         }
-        if let Some(v) = self.frame_max {
-            config.frame_max = v;
+        let l = self.limits;
+        if let Some(v) = l.frame_max {
+            next.frame_max = v;
         }
-        if let Some(v) = self.channel_max {
-            config.channel_max = v;
+        if let Some(v) = l.channel_max {
+            next.channel_max = v;
         }
-        if let Some(v) = self.heartbeat {
-            config.heartbeat = v;
+        if let Some(v) = l.heartbeat {
+            next.heartbeat = v;
         }
-        if let Some(v) = self.max_connections {
-            config.max_connections = v;
+        if let Some(v) = l.max_connections {
+            next.max_connections = v;
         }
-        if let Some(v) = self.max_message_size {
-            config.max_message_size = v;
+        if let Some(v) = l.max_message_size {
+            next.max_message_size = v;
         }
+        if let Some(v) = l.handshake_timeout_ms {
+            next.handshake_timeout = Duration::from_millis(v);
+        }
+        next.validate()?;
+        *config = next;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        BrokerConfig::default().validate().unwrap();
+        let c = BrokerConfig::ephemeral();
+        assert_eq!(c.users.len(), 1);
+        assert!(c.users[0].loopback_only);
+        assert!(c.users[0].password_hash.verify("guest"));
+    }
+
+    #[test]
+    fn example_file_parses() {
+        let text = include_str!("../warren-broker.example.toml");
+        let mut config = BrokerConfig::default();
+        ConfigFile::parse(text).unwrap().apply(&mut config).unwrap();
     }
 }

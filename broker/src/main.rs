@@ -1,9 +1,19 @@
-//! `warren-broker`: runs the reference broker until Ctrl-C or SIGTERM.
+//! `warren-broker`: runs the reference broker until Ctrl-C (SIGINT) or SIGTERM, then closes
+//! every connection with 320 CONNECTION_FORCED and exits 0.
+//!
+//! Settings, highest precedence first: flags, environment variables (`WARREN_LISTEN`,
+//! `WARREN_CONFIG`, `WARREN_LOG`), the TOML file (see `warren-broker.example.toml`),
+//! defaults (127.0.0.1:5672, guest/guest on `/` from loopback only). Exit status: 0 after a
+//! clean shutdown, 1 if the broker cannot start or a second signal cuts the shutdown short,
+//! 2 for bad arguments or configuration.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::Parser;
+use tracing_subscriber::EnvFilter;
 use warren_broker::config::{BrokerConfig, ConfigFile};
 use warren_broker::Broker;
 
@@ -11,84 +21,132 @@ use warren_broker::Broker;
 #[derive(Debug, Parser)]
 #[command(name = "warren-broker", version)]
 struct Args {
-    /// Address to listen on.
-    #[arg(long, env = "WARREN_LISTEN")]
+    /// Address to listen on [default: 127.0.0.1:5672, or the config file's `listen`].
+    #[arg(long, env = "WARREN_LISTEN", value_name = "ADDR:PORT")]
     listen: Option<SocketAddr>,
-    /// TOML configuration file (users, vhosts, limits).
-    #[arg(long, env = "WARREN_CONFIG")]
+    /// TOML configuration file: users, vhosts, permissions, limits, log level.
+    #[arg(long, env = "WARREN_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Log level or filter (error, warn, info, debug, trace).
-    #[arg(long, env = "WARREN_LOG", default_value = "info")]
-    log_level: String,
+    /// Log level (error, warn, info, debug, trace) or a tracing filter
+    /// (`info,warren_broker::connection=debug`) [default: info, or the file's `log_level`].
+    #[arg(long, alias = "log", env = "WARREN_LOG", value_name = "FILTER")]
+    log_level: Option<String>,
 }
 
-fn main() {
+fn main() -> ExitCode {
     let args = Args::parse();
     let mut config = BrokerConfig::default();
-    let mut log_level = args.log_level.clone();
+    let mut file_log_level = None;
     if let Some(path) = &args.config {
-        match ConfigFile::load(path) {
-            Ok(file) => {
-                if let Some(level) = &file.log_level {
-                    if std::env::var_os("WARREN_LOG").is_none() && args.log_level == "info" {
-                        log_level = level.clone();
-                    }
-                }
-                file.apply(&mut config);
-            }
-            Err(e) => {
-                eprintln!("warren-broker: {e}");
-                std::process::exit(2);
-            }
+        let applied = ConfigFile::load(path).and_then(|file| {
+            file_log_level = file.log_level.clone();
+            file.apply(&mut config)
+        });
+        if let Err(e) = applied {
+            eprintln!("warren-broker: configuration error: {e}");
+            return ExitCode::from(2);
         }
     }
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    let filter = args
+        .log_level
+        .or(file_log_level)
+        .unwrap_or_else(|| "info".into());
+    let filter = match EnvFilter::try_new(&filter) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("warren-broker: invalid log level {filter:?}: {e}");
+            return ExitCode::from(2);
+        }
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&log_level).unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
+
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("warren-broker: cannot start runtime: {e}");
-            std::process::exit(1);
+            eprintln!("warren-broker: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
         }
     };
-    let result: std::io::Result<()> = rt.block_on(async move {
-        let handle = Broker::start(config).await?;
-        wait_for_signal().await;
-        tracing::info!("shutting down");
-        handle.shutdown().await;
-        Ok(())
-    });
-    if let Err(e) = result {
-        eprintln!("warren-broker: {e}");
-        std::process::exit(1);
+    rt.block_on(run(config))
+}
+
+async fn run(config: BrokerConfig) -> ExitCode {
+    // Handlers first: a signal that arrives once clients can connect must shut down cleanly.
+    let mut signals = match Signals::new() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("cannot install signal handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let users = config.users.len();
+    let vhosts = config.vhosts.len();
+    let handle = match Broker::start(config).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(addr = %handle.local_addr(), users, vhosts, "ready");
+    let signal = signals.next().await;
+    tracing::info!("{signal} received: closing connections (320 CONNECTION_FORCED) and stopping");
+    tokio::select! {
+        () = handle.shutdown() => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        signal = signals.next() => {
+            tracing::warn!("{signal} received again: exiting without waiting for connections");
+            ExitCode::FAILURE
+        }
     }
 }
 
-async fn wait_for_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// SIGINT (Ctrl-C) and SIGTERM.
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Signals {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+
+    /// Waits for the next signal; returns its name.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => "SIGTERM",
+                _ = self.int.recv() => "SIGINT",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
     }
 }

@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::auth::{PasswordHash, Permissions, User, UserStore};
+use crate::auth::UserStore;
 use crate::config::BrokerConfig;
 use crate::vhost::VHost;
 
@@ -31,39 +31,12 @@ pub struct BrokerState {
 }
 
 impl BrokerState {
-    /// Builds the state from `config`; fails on an invalid user entry.
+    /// Builds the state from `config`; fails on an invalid configuration
+    /// ([`BrokerConfig::validate`]).
     pub fn new(config: BrokerConfig) -> Result<BrokerState, String> {
-        let mut users = UserStore::default();
-        for u in &config.users {
-            let password = match (&u.password, &u.password_hash) {
-                (Some(p), None) => PasswordHash::new(p),
-                (None, Some(h)) => PasswordHash::from_stored(h).ok_or_else(|| {
-                    format!(
-                        "user {}: password_hash is not a salted SHA-256 hash",
-                        u.name
-                    )
-                })?,
-                _ => {
-                    return Err(format!(
-                        "user {}: give exactly one of password and password_hash",
-                        u.name
-                    ))
-                }
-            };
-            let mut permissions = HashMap::new();
-            for p in &u.permissions {
-                let perms = Permissions::new(&p.configure, &p.write, &p.read)
-                    .map_err(|e| format!("user {} vhost {}: {e}", u.name, p.vhost))?;
-                permissions.insert(p.vhost.clone(), perms);
-            }
-            users.insert(User {
-                name: u.name.clone(),
-                password,
-                tags: u.tags.clone(),
-                permissions,
-                loopback_only: u.loopback_only.unwrap_or(u.name == "guest"),
-            });
-        }
+        config.validate().map_err(|e| e.to_string())?;
+        let users =
+            UserStore::from_config(&config.users, &config.vhosts).map_err(|e| e.to_string())?;
         let vhosts = config
             .vhosts
             .iter()

@@ -178,11 +178,26 @@ impl ChannelState {
 
 /// Resource name RabbitMQ checks permissions against for the default exchange.
 fn exchange_resource(name: &ShortString) -> String {
+    resource_or_default(&name.as_str())
+}
+
+/// An exchange name as a permission resource: `""` is `amq.default`.
+fn resource_or_default(name: &str) -> String {
     if name.is_empty() {
         "amq.default".into()
     } else {
         name.to_string()
     }
+}
+
+/// RabbitMQ's `check_not_default_exchange`.
+fn not_default_exchange(name: &ShortString) -> AmqpResult {
+    if name.is_empty() {
+        return Err(access_refused(
+            "operation not permitted on the default exchange",
+        ));
+    }
+    Ok(())
 }
 
 fn generated_tag() -> ShortString {
@@ -202,18 +217,86 @@ impl Session {
             .ok_or_else(|| crate::error::command_invalid("no vhost open"))
     }
 
-    /// Checks the user's permission, refusing in RabbitMQ's words.
+    /// Checks the user's permission, refusing in RabbitMQ's words (which do not name the
+    /// permission; the log does).
     fn check(&self, access: Access, kind: &str, name: &str) -> AmqpResult {
         let vhost = self.vhost.as_ref().map(|v| v.name.as_str()).unwrap_or("/");
         match &self.user {
             Some(u) if u.allows(vhost, access, name) => Ok(()),
-            Some(u) => Err(access_refused(format!(
-                "{} access to {kind} '{name}' in vhost '{vhost}' refused for user '{}'",
-                access.name(),
-                u.name
-            ))),
+            Some(u) => {
+                tracing::debug!(connection = self.id, user = %u.name, %vhost, "{} access to {kind} '{name}' refused", access.name());
+                Err(access_refused(format!(
+                    "access to {kind} '{name}' in vhost '{vhost}' refused for user '{}'",
+                    u.name
+                )))
+            }
             None => Err(access_refused("not authenticated")),
         }
+    }
+
+    /// `exchange.declare`'s checks in RabbitMQ's order: the type (an unknown one is left to
+    /// the vhost's 503), not the default exchange (even passive), configure (not when
+    /// passive); for a new exchange with an `alternate-exchange`, read on the exchange and
+    /// write on the alternate.
+    fn check_exchange_declare(&self, vhost: &VHost, d: &codec::ExchangeDeclare) -> AmqpResult {
+        if !d.passive && crate::routing::ExchangeKind::from_name(&d.kind.as_str()).is_none() {
+            return Ok(());
+        }
+        not_default_exchange(&d.exchange)?;
+        if d.passive {
+            return Ok(());
+        }
+        self.check(Access::Configure, "exchange", &d.exchange.as_str())?;
+        if vhost.exchange(&d.exchange).is_none() {
+            if let Some(codec::FieldValue::LongString(ae)) = d.arguments.get("alternate-exchange") {
+                self.check(Access::Read, "exchange", &d.exchange.as_str())?;
+                let ae = String::from_utf8_lossy(ae.as_bytes());
+                self.check(Access::Write, "exchange", &resource_or_default(&ae))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `exchange.delete`'s checks in RabbitMQ's order: not the default exchange, not an
+    /// `amq.*` one (existing or not), configure.
+    fn check_exchange_delete(&self, vhost: &VHost, name: &ShortString) -> AmqpResult {
+        not_default_exchange(name)?;
+        if name.as_bytes().starts_with(b"amq.") {
+            return Err(access_refused(format!(
+                "deletion of system exchange '{name}' in vhost '{}' not allowed",
+                vhost.name
+            )));
+        }
+        self.check(Access::Configure, "exchange", &name.as_str())
+    }
+
+    /// A binding's checks in RabbitMQ's order: write on the destination (a queue, or an
+    /// exchange with `""` read as `amq.default`), neither end the default exchange, read on
+    /// the source.
+    fn check_binding(
+        &self,
+        dest_kind: &str,
+        dest: &ShortString,
+        source: &ShortString,
+    ) -> AmqpResult {
+        if dest_kind == "exchange" {
+            self.check(Access::Write, "exchange", &exchange_resource(dest))?;
+            not_default_exchange(dest)?;
+        } else {
+            self.check(Access::Write, dest_kind, &dest.as_str())?;
+        }
+        not_default_exchange(source)?;
+        self.check(Access::Read, "exchange", &source.as_str())
+    }
+
+    /// For a new queue with an `x-dead-letter-exchange`: read on the queue and write on the
+    /// dead-letter exchange (`""` read as `amq.default`), as RabbitMQ checks them.
+    fn check_dead_letter(&self, queue: &str, dlx: Option<&str>) -> AmqpResult {
+        if let Some(dlx) = dlx {
+            self.check(Access::Read, "queue", queue)?;
+            self.check(Access::Write, "exchange", &resource_or_default(dlx))?;
+        }
+        Ok(())
     }
 
     pub(super) fn handle_channel_method(&mut self, ch: u16, method: Method) -> AmqpResult {
@@ -331,11 +414,7 @@ impl Session {
                     .push_method(ch, &codec::AccessRequestOk { ticket: 1 }.into());
             }
             Method::ExchangeDeclare(d) => {
-                self.check(
-                    Access::Configure,
-                    "exchange",
-                    &exchange_resource(&d.exchange),
-                )?;
+                self.check_exchange_declare(&vhost, &d)?;
                 let nowait = d.nowait;
                 vhost.declare_exchange(ExchangeDeclaration {
                     name: d.exchange,
@@ -352,23 +431,14 @@ impl Session {
                 }
             }
             Method::ExchangeDelete(d) => {
-                self.check(
-                    Access::Configure,
-                    "exchange",
-                    &exchange_resource(&d.exchange),
-                )?;
+                self.check_exchange_delete(&vhost, &d.exchange)?;
                 vhost.delete_exchange(&d.exchange, d.if_unused)?;
                 if !d.nowait {
                     self.out.push_method(ch, &codec::ExchangeDeleteOk {}.into());
                 }
             }
             Method::ExchangeBind(b) => {
-                self.check(
-                    Access::Write,
-                    "exchange",
-                    &exchange_resource(&b.destination),
-                )?;
-                self.check(Access::Read, "exchange", &exchange_resource(&b.source))?;
+                self.check_binding("exchange", &b.destination, &b.source)?;
                 let dest = vhost.exchange_or_404(&b.destination)?;
                 vhost.bind(
                     &b.source,
@@ -381,12 +451,7 @@ impl Session {
                 }
             }
             Method::ExchangeUnbind(b) => {
-                self.check(
-                    Access::Write,
-                    "exchange",
-                    &exchange_resource(&b.destination),
-                )?;
-                self.check(Access::Read, "exchange", &exchange_resource(&b.source))?;
+                self.check_binding("exchange", &b.destination, &b.source)?;
                 if let Some(dest) = vhost.exchange(&b.destination) {
                     vhost.unbind(
                         &b.source,
@@ -400,8 +465,27 @@ impl Session {
                 }
             }
             Method::QueueDeclare(d) => {
-                if !d.queue.is_empty() {
-                    self.check(Access::Configure, "queue", &d.queue.as_str())?;
+                // RabbitMQ checks nothing for a passive declare; otherwise the reserved prefix,
+                // configure, and for a new queue its dead-letter exchange.
+                let server_named = !d.passive && d.queue.is_empty();
+                let dlx = match d.arguments.get("x-dead-letter-exchange") {
+                    Some(codec::FieldValue::LongString(s)) => {
+                        Some(String::from_utf8_lossy(s.as_bytes()).into_owned())
+                    }
+                    _ => None,
+                };
+                if !d.passive && !server_named {
+                    if d.queue.as_bytes().starts_with(b"amq.") {
+                        return Err(access_refused(format!(
+                            "queue name '{}' contains reserved prefix 'amq.*'",
+                            d.queue
+                        )));
+                    }
+                    let name = d.queue.as_str();
+                    self.check(Access::Configure, "queue", &name)?;
+                    if vhost.queue(&d.queue).is_none() {
+                        self.check_dead_letter(&name, dlx.as_deref())?;
+                    }
                 }
                 let nowait = d.nowait;
                 let q = vhost.declare_queue(
@@ -415,6 +499,19 @@ impl Session {
                     },
                     self.id,
                 )?;
+                if server_named {
+                    // RabbitMQ checks configure (and the dead-letter permissions) on the
+                    // generated `amq.gen-...` name before creating the queue; the vhost makes
+                    // the name, so check now and undo: nobody else can know the name yet.
+                    let name = q.name.as_str();
+                    let checked = self
+                        .check(Access::Configure, "queue", &name)
+                        .and_then(|()| self.check_dead_letter(&name, dlx.as_deref()));
+                    if let Err(e) = checked {
+                        vhost.remove_queue(&q);
+                        return Err(e);
+                    }
+                }
                 if !nowait {
                     let ok = codec::QueueDeclareOk {
                         queue: q.name.clone(),
@@ -426,8 +523,7 @@ impl Session {
             }
             Method::QueueBind(b) => {
                 let qname = self.resolve_queue_name(ch, &b.queue)?;
-                self.check(Access::Write, "queue", &qname.as_str())?;
-                self.check(Access::Read, "exchange", &exchange_resource(&b.exchange))?;
+                self.check_binding("queue", &qname, &b.exchange)?;
                 let q = vhost.queue_or_404(&qname)?;
                 q.check_access(self.id)?;
                 vhost.bind(
@@ -442,8 +538,7 @@ impl Session {
             }
             Method::QueueUnbind(b) => {
                 let qname = self.resolve_queue_name(ch, &b.queue)?;
-                self.check(Access::Write, "queue", &qname.as_str())?;
-                self.check(Access::Read, "exchange", &exchange_resource(&b.exchange))?;
+                self.check_binding("queue", &qname, &b.exchange)?;
                 if let Some(q) = vhost.queue(&qname) {
                     q.check_access(self.id)?;
                     vhost.unbind(
@@ -778,7 +873,11 @@ impl Session {
         };
         let header = pending.header.unwrap_or_default();
         if let Some(uid) = &header.properties.user_id {
-            if uid.as_bytes() != user.as_bytes() {
+            let impersonator = self
+                .user
+                .as_ref()
+                .is_some_and(|u| u.has_tag("impersonator"));
+            if uid.as_bytes() != user.as_bytes() && !impersonator {
                 let e = precondition_failed(format!(
                     "user_id property set to '{uid}' but authenticated user was '{user}'"
                 ))

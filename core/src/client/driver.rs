@@ -83,9 +83,12 @@ pub(crate) enum Command {
 enum Pending {
     Reply(oneshot::Sender<Result<Reply>>),
     Open(OpenReply, Option<mpsc::UnboundedReceiver<Returned>>),
+    /// `basic.consume`: where deliveries go once `consume-ok` names the tag, and whether the
+    /// consumer is no-ack.
     Consume(
         oneshot::Sender<Result<ShortString>>,
         mpsc::UnboundedSender<ConsumerMessage>,
+        bool,
     ),
     /// A request sent on our own behalf (e.g. closing a dropped channel).
     Ignore,
@@ -96,7 +99,7 @@ impl Pending {
         match self {
             Pending::Reply(tx) => drop(tx.send(Err(err))),
             Pending::Open(tx, _) => drop(tx.send(Err(err))),
-            Pending::Consume(tx, _) => drop(tx.send(Err(err))),
+            Pending::Consume(tx, _, _) => drop(tx.send(Err(err))),
             Pending::Ignore => {}
         }
     }
@@ -106,7 +109,8 @@ impl Pending {
 struct ChannelEntry {
     shared: Arc<ChannelShared>,
     pending: VecDeque<Pending>,
-    consumers: HashMap<ShortString, mpsc::UnboundedSender<ConsumerMessage>>,
+    /// Consumers by tag, with whether they are no-ack.
+    consumers: HashMap<ShortString, (mpsc::UnboundedSender<ConsumerMessage>, bool)>,
     returns: mpsc::UnboundedSender<Returned>,
     /// Unconfirmed publishes by sequence number, oldest first; `None` once answered.
     confirms: VecDeque<(u64, Option<oneshot::Sender<Result<Confirmation>>>)>,
@@ -123,7 +127,7 @@ impl ChannelEntry {
         for p in self.pending.drain(..) {
             p.fail(err.clone());
         }
-        for (_, c) in self.consumers.drain() {
+        for (_, (c, _)) in self.consumers.drain() {
             let _ = c.send(ConsumerMessage::End(Some(err.clone())));
         }
         for (_, tx) in self.confirms.drain(..) {
@@ -236,6 +240,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 return;
             }
             let timeout = self.proto.poll_timeout().map(Instant::from_std);
+            reserve_read_space(&mut self.read_buf);
             let queued: usize = self.write_queue.iter().map(Bytes::len).sum();
             let take_commands = !done && !self.commands_closed && queued < WRITE_HIGH_WATER;
             let write_queue = &self.write_queue;
@@ -329,7 +334,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 deliveries,
                 reply,
             } => {
-                self.send(channel, method, Some(Pending::Consume(reply, deliveries)));
+                let no_ack = matches!(&method, Method::BasicConsume(c) if c.no_ack);
+                self.send(
+                    channel,
+                    method,
+                    Some(Pending::Consume(reply, deliveries, no_ack)),
+                );
             }
             Command::Publish {
                 channel,
@@ -450,10 +460,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 deliver,
                 content,
             } => {
-                if let Some(entry) = self.channels.get(&channel) {
-                    if let Some(consumer) = entry.consumers.get(&deliver.consumer_tag) {
-                        let _ =
-                            consumer.send(ConsumerMessage::Delivery(Box::new((deliver, content))));
+                let Some(entry) = self.channels.get_mut(&channel) else {
+                    return;
+                };
+                let Some((consumer, no_ack)) = entry.consumers.get(&deliver.consumer_tag) else {
+                    return;
+                };
+                let (tag, delivery_tag, no_ack) =
+                    (deliver.consumer_tag.clone(), deliver.delivery_tag, *no_ack);
+                let msg = ConsumerMessage::Delivery(Box::new((deliver, content)));
+                if consumer.send(msg).is_err() {
+                    // The application dropped the consumer without cancelling it: cancel it now,
+                    // and give the message back so it does not stay unacknowledged forever.
+                    entry.consumers.remove(&tag);
+                    let cancel = crate::codec::BasicCancel {
+                        consumer_tag: tag,
+                        nowait: false,
+                    };
+                    self.send(channel, cancel.into(), Some(Pending::Ignore));
+                    if !no_ack {
+                        let reject = crate::codec::BasicReject {
+                            delivery_tag,
+                            requeue: true,
+                        };
+                        self.send(channel, reject.into(), None);
                     }
                 }
             }
@@ -488,7 +518,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 consumer_tag,
             } => {
                 if let Some(entry) = self.channels.get_mut(&channel) {
-                    if let Some(c) = entry.consumers.remove(&consumer_tag) {
+                    if let Some((c, _)) = entry.consumers.remove(&consumer_tag) {
                         let err = Error::ConsumerCancelled(consumer_tag.to_string());
                         let _ = c.send(ConsumerMessage::End(Some(err)));
                     }
@@ -526,14 +556,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 Some(rx) => drop(tx.send(Ok((channel, entry.shared.clone(), rx)))),
                 None => drop(tx.send(Err(Error::ChannelClosedByClient))),
             },
-            (Pending::Consume(tx, deliveries), Method::BasicConsumeOk(ok)) => {
-                entry.consumers.insert(ok.consumer_tag.clone(), deliveries);
+            (Pending::Consume(tx, deliveries, no_ack), Method::BasicConsumeOk(ok)) => {
+                entry
+                    .consumers
+                    .insert(ok.consumer_tag.clone(), (deliveries, no_ack));
                 let _ = tx.send(Ok(ok.consumer_tag));
             }
             (Pending::Reply(tx), method) => {
                 match &method {
                     Method::BasicCancelOk(ok) => {
-                        if let Some(c) = entry.consumers.remove(&ok.consumer_tag) {
+                        if let Some((c, _)) = entry.consumers.remove(&ok.consumer_tag) {
                             let _ = c.send(ConsumerMessage::End(None));
                         }
                     }
@@ -602,6 +634,17 @@ fn fail_command(cmd: Command, err: &Error) {
         }
         Command::WaitForConfirms { reply, .. } => drop(reply.send(Err(err.clone()))),
         Command::CloseConnection { reply, .. } => drop(reply.send(Ok(()))),
+    }
+}
+
+/// Keeps room for a large read. Decoded frames share the read buffer, so once it is full it
+/// cannot be reused in place; without this a read could get only the 64 bytes `BytesMut`
+/// reserves by itself.
+pub(crate) fn reserve_read_space(buf: &mut BytesMut) {
+    const MIN_READ: usize = 16 * 1024;
+    const READ_BUFFER: usize = 128 * 1024;
+    if buf.capacity() - buf.len() < MIN_READ {
+        buf.reserve(READ_BUFFER);
     }
 }
 

@@ -11,6 +11,11 @@ use crate::codec::{self, BasicProperties, Method};
 /// their own chunk. Copying a small body is cheaper than an extra iovec.
 const COPY_BODY_BELOW: usize = 4096;
 
+/// Room kept free in the coalescing buffer before a frame is encoded.
+const MIN_SPARE: usize = 4096;
+/// How much the coalescing buffer grows by when it runs low.
+const BUFFER_SIZE: usize = 64 * 1024;
+
 /// Frames waiting to be written, in order.
 #[derive(Debug, Default)]
 pub struct Outgoing {
@@ -49,6 +54,11 @@ impl Outgoing {
     }
 
     fn track<F: FnOnce(&mut BytesMut)>(&mut self, f: F) {
+        // After `split` the buffer may have no room left; grow it in large steps so that each
+        // small frame does not cost an allocation (and a copy) of its own.
+        if self.buf.capacity() - self.buf.len() < MIN_SPARE {
+            self.buf.reserve(BUFFER_SIZE);
+        }
         let before = self.buf.len();
         f(&mut self.buf);
         self.queued += self.buf.len() - before;

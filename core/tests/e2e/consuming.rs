@@ -407,3 +407,45 @@ async fn cancel_with_deliveries_in_flight_loses_nothing() {
     assert_eq!(all, want, "order across the cancel");
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn dropping_a_consumer_cancels_it_and_requeues_what_it_missed() {
+    let (_conn, ch) = open_confirming().await;
+    let q = temp_queue(&ch, "dropped-consumer").await;
+    let consumer = consume(&ch, &q).await;
+    // The consumer is dropped without a cancel: deliveries that arrive afterwards must not stay
+    // unacknowledged on a consumer nobody reads.
+    drop(consumer);
+    fill(&ch, &q, &["a", "b"]).await;
+    let mut got = Vec::new();
+    for _ in 0..50 {
+        if let Some(d) = within("basic.get", ch.basic_get(&q, false)).await.unwrap() {
+            got.push(String::from_utf8_lossy(&d.body).into_owned());
+            d.ack().unwrap();
+            if got.len() == 2 {
+                break;
+            }
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    got.sort();
+    assert_eq!(got, ["a", "b"]);
+    let declared = within(
+        "passive declare",
+        ch.queue_declare(
+            &q,
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::new(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        declared.consumer_count, 0,
+        "the dropped consumer was not cancelled"
+    );
+}
