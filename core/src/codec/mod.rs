@@ -17,7 +17,9 @@ pub use frame::{
     PROTOCOL_HEADER,
 };
 pub use generated::*;
-pub use value::{Decimal, FieldTable, FieldValue, LongString, ShortString, ShortStringTooLong};
+pub use value::{
+    Decimal, FieldTable, FieldValue, LongString, ShortString, ShortStringTooLong, MAX_NESTING,
+};
 
 /// Why bytes could not be decoded. Every variant is a malformed input; "need more bytes" is
 /// reported as `Ok(None)` by [`decode_frame`] instead.
@@ -57,6 +59,9 @@ pub enum DecodeError {
     /// The peer did not start with `AMQP\0\0\x09\x01`.
     #[error("bad protocol header")]
     BadProtocolHeader,
+    /// Tables and arrays nest deeper than [`MAX_NESTING`] levels.
+    #[error("field tables and arrays nest deeper than {MAX_NESTING} levels")]
+    TooDeep,
 }
 
 impl DecodeError {

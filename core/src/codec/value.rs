@@ -10,6 +10,11 @@ use bytes::{BufMut, Bytes, BytesMut};
 use super::wire::Reader;
 use super::DecodeError;
 
+/// How deeply tables and arrays may nest in decoded input (RabbitMQ has no limit). Decoding,
+/// encoding and dropping a value recurse once per level, so without a bound a single frame of
+/// nested arrays (5 bytes a level) overflows the stack and aborts the process.
+pub const MAX_NESTING: usize = 128;
+
 /// An AMQP `shortstr`: at most 255 octets. The bytes are shared with the frame they were decoded
 /// from, so decoding a delivery's exchange and routing key does not copy or allocate.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -353,7 +358,8 @@ impl FieldValue {
         }
     }
 
-    pub(crate) fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+    /// Decodes a value inside `depth` enclosing tables and arrays.
+    fn decode_nested(r: &mut Reader, depth: usize) -> Result<Self, DecodeError> {
         use FieldValue::*;
         let tag = r.u8()?;
         Ok(match tag {
@@ -372,9 +378,9 @@ impl FieldValue {
                 value: r.u32()?,
             }),
             b'S' => LongString(r.long_string()?),
-            b'A' => Array(decode_array(r)?),
+            b'A' => Array(decode_array(r, depth + 1)?),
             b'T' => Timestamp(r.u64()?),
-            b'F' => Table(FieldTable::decode(r)?),
+            b'F' => Table(FieldTable::decode_nested(r, depth + 1)?),
             b'V' => Void,
             b'x' => ByteArray(r.long_string()?.0),
             other => return Err(DecodeError::UnknownFieldType(other)),
@@ -392,12 +398,15 @@ fn encode_array(items: &[FieldValue], out: &mut BytesMut) {
     out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
 }
 
-fn decode_array(r: &mut Reader) -> Result<Vec<FieldValue>, DecodeError> {
+fn decode_array(r: &mut Reader, depth: usize) -> Result<Vec<FieldValue>, DecodeError> {
+    if depth > MAX_NESTING {
+        return Err(DecodeError::TooDeep);
+    }
     let len = r.u32()? as usize;
     let mut inner = r.sub_reader(len)?;
     let mut items = Vec::new();
     while !inner.is_empty() {
-        items.push(FieldValue::decode(&mut inner)?);
+        items.push(FieldValue::decode_nested(&mut inner, depth)?);
     }
     Ok(items)
 }
@@ -498,12 +507,20 @@ impl FieldTable {
     }
 
     pub(crate) fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
+        FieldTable::decode_nested(r, 0)
+    }
+
+    /// Decodes a table inside `depth` enclosing tables and arrays.
+    fn decode_nested(r: &mut Reader, depth: usize) -> Result<Self, DecodeError> {
+        if depth > MAX_NESTING {
+            return Err(DecodeError::TooDeep);
+        }
         let len = r.u32()? as usize;
         let mut inner = r.sub_reader(len)?;
         let mut map = BTreeMap::new();
         while !inner.is_empty() {
             let key = inner.short_string()?;
-            let value = FieldValue::decode(&mut inner)?;
+            let value = FieldValue::decode_nested(&mut inner, depth)?;
             map.insert(key, value);
         }
         Ok(FieldTable(map))
