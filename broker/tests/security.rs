@@ -99,8 +99,11 @@ fn qpassive() -> QueueDeclareOptions {
     }
 }
 
-/// The outcome of one operation: `Ok` or the broker's channel-close code and text.
-fn outcome<T>(r: Result<T, Error>) -> Result<(), (u16, String)> {
+/// `Ok`, or the broker's channel-close code and text.
+type Outcome = Result<(), (u16, String)>;
+
+/// The outcome of one operation.
+fn outcome<T>(r: Result<T, Error>) -> Outcome {
     match r {
         Ok(_) => Ok(()),
         Err(Error::ChannelClosed(e)) => Err((e.reply_code, e.reply_text)),
@@ -138,14 +141,14 @@ macro_rules! publish {
     };
 }
 
-fn refused(what: &str) -> Result<(), (u16, String)> {
+fn refused(what: &str) -> Outcome {
     Err((
         403,
         format!("ACCESS_REFUSED - access to {what} in vhost '{VHOST}' refused for user 'app'"),
     ))
 }
 
-fn err(code: u16, text: &str) -> Result<(), (u16, String)> {
+fn err(code: u16, text: &str) -> Outcome {
     Err((code, text.to_string()))
 }
 
@@ -158,7 +161,7 @@ async fn every_permission_check_matches_rabbitmq() {
     let app = connect_as(&broker, "app", "secret").await;
     let none = FieldTable::new;
     let ok = Ok(());
-    let cases: Vec<(&str, Result<(), (u16, String)>, Result<(), (u16, String)>)> = vec![
+    let cases: Vec<(&str, Outcome, Outcome)> = vec![
         // exchange.declare: configure; passive declares check nothing but the default exchange.
         (
             "declare exchange without configure",
@@ -641,12 +644,13 @@ async fn a_user_without_loopback_only_works_from_anywhere() {
     ch.queue_declare("", Default::default(), FieldTable::new())
         .await
         .unwrap();
-    let users = broker.state().users.read();
     let remote: IpAddr = "10.0.0.1".parse().unwrap();
-    assert_eq!(
-        users.login("PLAIN", b"\0remote\0pw", remote).unwrap().name,
-        "remote"
-    );
+    let login = broker
+        .state()
+        .users
+        .read()
+        .login("PLAIN", b"\0remote\0pw", remote);
+    assert_eq!(login.unwrap().name, "remote");
     // A guest configured without the rule may connect from anywhere too (RabbitMQ:
     // loopback_users = none).
     let guest = UserConfig::new("guest", "guest").loopback_only(false);
