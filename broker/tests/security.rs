@@ -3,12 +3,21 @@
 //! "How Permissions Work" table with a restricted user.
 //!
 //! The expected outcomes and texts are RabbitMQ 3.10.8's, observed with the same user,
-//! patterns and resources (pika against 127.0.0.1:5672, `rabbitmqctl set_permissions -p wtest
-//! app ':c' ':w' ':r'`).
+//! patterns and resources. `every_permission_check_matches_rabbitmq` runs against RabbitMQ
+//! itself with `WARREN_SECURITY_ORACLE=127.0.0.1:5672` after
+//!
+//! ```sh
+//! rabbitmqctl add_vhost wtest
+//! rabbitmqctl add_user app secret
+//! rabbitmqctl set_permissions -p wtest app ':c' ':w' ':r'
+//! rabbitmqctl set_permissions -p wtest guest '.*' '.*' '.*'
+//! ```
+//!
+//! (and `rabbitmqctl delete_vhost wtest; rabbitmqctl delete_user app` to clean up).
 
 mod support;
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -25,6 +34,8 @@ use warren_core::codec::{self, FieldTable, FieldValue, Frame, Method, ShortStrin
 use warren_core::{BasicProperties, Error};
 
 const VHOST: &str = "wtest";
+/// `host:port` of a RabbitMQ set up for the permission table (see the module comment).
+const ORACLE_ENV: &str = "WARREN_SECURITY_ORACLE";
 
 /// Guest as RabbitMQ's default, plus vhost `wtest` where `app` may configure names containing
 /// `:c`, write `:w`, read `:r`; `outsider` has permissions on `wtest` only.
@@ -51,20 +62,20 @@ fn config() -> BrokerConfig {
         )
 }
 
-fn uri(broker: &BrokerHandle, user: &str, password: &str, vhost: &str) -> String {
+fn uri(addr: SocketAddr, user: &str, password: &str, vhost: &str) -> String {
     let vhost = if vhost == "/" { "%2f" } else { vhost };
-    format!("amqp://{user}:{password}@{}/{vhost}", broker.local_addr())
+    format!("amqp://{user}:{password}@{addr}/{vhost}")
 }
 
-async fn connect_as(broker: &BrokerHandle, user: &str, password: &str) -> Connection {
-    Connection::connect(&uri(broker, user, password, VHOST))
+async fn connect_as(addr: SocketAddr, user: &str, password: &str) -> Connection {
+    Connection::connect(&uri(addr, user, password, VHOST))
         .await
         .unwrap_or_else(|e| panic!("connect as {user}: {e}"))
 }
 
 /// Exchanges and queues named after the permissions `app` has on them, declared by guest.
-async fn declare_resources(broker: &BrokerHandle) {
-    let admin = connect_as(broker, "guest", "guest").await;
+async fn declare_resources(addr: SocketAddr) {
+    let admin = connect_as(addr, "guest", "guest").await;
     let ch = admin.open_channel().await.unwrap();
     for x in ["x:r", "x:w", "x:c", "x:rw", "x"] {
         ch.exchange_declare(x, "fanout", Default::default(), FieldTable::new())
@@ -156,9 +167,18 @@ const DEFAULT_EXCHANGE: &str = "ACCESS_REFUSED - operation not permitted on the 
 
 #[tokio::test]
 async fn every_permission_check_matches_rabbitmq() {
-    let broker = support::start_with(config()).await;
-    declare_resources(&broker).await;
-    let app = connect_as(&broker, "app", "secret").await;
+    // Against RabbitMQ instead, set up as in the module comment, with
+    // WARREN_SECURITY_ORACLE=127.0.0.1:5672.
+    let (_broker, addr) = match std::env::var(ORACLE_ENV) {
+        Ok(addr) => (None, addr.parse().expect("host:port")),
+        Err(_) => {
+            let broker = support::start_with(config()).await;
+            let addr = broker.local_addr();
+            (Some(broker), addr)
+        }
+    };
+    declare_resources(addr).await;
+    let app = connect_as(addr, "app", "secret").await;
     let none = FieldTable::new;
     let ok = Ok(());
     let cases: Vec<(&str, Outcome, Outcome)> = vec![
@@ -469,6 +489,19 @@ async fn every_permission_check_matches_rabbitmq() {
             ok.clone(),
         ),
         (
+            "direct reply-to needs no permission",
+            on_channel!(app, |ch| ch.basic_consume(
+                "amq.rabbitmq.reply-to",
+                "",
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..Default::default()
+                },
+                none()
+            )),
+            ok.clone(),
+        ),
+        (
             "purge without read",
             on_channel!(app, |ch| ch.queue_purge("q:w")),
             refused("queue 'q:w'"),
@@ -504,7 +537,7 @@ async fn server_named_queues_are_checked_by_their_generated_name() {
     let broker = support::start_with(config()).await;
     let vhost = broker.state().vhost(VHOST).unwrap();
     // app may configure only names containing ":c": RabbitMQ refuses it a server-named queue.
-    let app = connect_as(&broker, "app", "secret").await;
+    let app = connect_as(broker.local_addr(), "app", "secret").await;
     for exclusive in [false, true] {
         let opts = QueueDeclareOptions {
             exclusive,
@@ -524,7 +557,7 @@ async fn server_named_queues_are_checked_by_their_generated_name() {
         );
     }
     // gen may configure and read amq.gen-* and write amq.default.
-    let gen = connect_as(&broker, "gen", "pw").await;
+    let gen = connect_as(broker.local_addr(), "gen", "pw").await;
     let ch = gen.open_channel().await.unwrap();
     let q = ch
         .queue_declare("", Default::default(), FieldTable::new())
@@ -569,15 +602,15 @@ async fn server_named_queues_are_checked_by_their_generated_name() {
 #[tokio::test]
 async fn impersonator_may_publish_as_another_user() {
     let broker = support::start_with(config()).await;
-    declare_resources(&broker).await;
-    let service = connect_as(&broker, "service", "pw").await;
+    declare_resources(broker.local_addr()).await;
+    let service = connect_as(broker.local_addr(), "service", "pw").await;
     let props = || BasicProperties {
         user_id: Some(ShortString::from_static("someone-else")),
         ..Default::default()
     };
     let got = on_channel!(service, |ch| publish!(ch, "amq.fanout", props()));
     assert_eq!(got, Ok(()));
-    let app = connect_as(&broker, "app", "secret").await;
+    let app = connect_as(broker.local_addr(), "app", "secret").await;
     let got = on_channel!(app, |ch| publish!(ch, "x:w", props()));
     assert_eq!(got.unwrap_err().0, 406);
 }
@@ -637,7 +670,7 @@ async fn a_user_without_loopback_only_works_from_anywhere() {
         ),
     )
     .await;
-    let conn = Connection::connect(&uri(&broker, "remote", "pw", "/"))
+    let conn = Connection::connect(&uri(broker.local_addr(), "remote", "pw", "/"))
         .await
         .unwrap();
     let ch = conn.open_channel().await.unwrap();
@@ -669,13 +702,13 @@ async fn amqplain_login() {
     let broker = support::start_with(config()).await;
     let good = format!(
         "{}?auth_mechanism=AMQPLAIN",
-        uri(&broker, "app", "secret", VHOST)
+        uri(broker.local_addr(), "app", "secret", VHOST)
     );
     let conn = Connection::connect(&good).await.unwrap();
     conn.open_channel().await.unwrap();
     let bad = format!(
         "{}?auth_mechanism=AMQPLAIN",
-        uri(&broker, "app", "wrong", VHOST)
+        uri(broker.local_addr(), "app", "wrong", VHOST)
     );
     match connect_err(&bad).await {
         Error::AuthenticationFailed(text) => assert_eq!(text, login_refused_text("AMQPLAIN")),
@@ -688,7 +721,7 @@ async fn bad_credentials_are_refused_with_403_to_clients_that_ask() {
     let broker = support::start_with(config()).await;
     // The client announces authentication_failure_close: it is told, without saying why.
     for (user, password) in [("app", "wrong"), ("nobody", "secret"), ("app", "")] {
-        match connect_err(&uri(&broker, user, password, VHOST)).await {
+        match connect_err(&uri(broker.local_addr(), user, password, VHOST)).await {
             Error::AuthenticationFailed(text) => {
                 assert_eq!(text, login_refused_text("PLAIN"), "{user}/{password}")
             }
@@ -736,14 +769,14 @@ async fn refusals_without_the_capability_are_silent() {
 #[tokio::test]
 async fn unknown_vhost_and_vhost_without_permissions_are_530() {
     let broker = support::start_with(config()).await;
-    match connect_err(&uri(&broker, "guest", "guest", "nosuch")).await {
+    match connect_err(&uri(broker.local_addr(), "guest", "guest", "nosuch")).await {
         Error::ConnectionClosed(e) => {
             assert_eq!(e.reply_code, 530);
             assert_eq!(e.reply_text, "NOT_ALLOWED - vhost nosuch not found");
         }
         other => panic!("expected 530, got {other:?}"),
     }
-    match connect_err(&uri(&broker, "app", "secret", "/")).await {
+    match connect_err(&uri(broker.local_addr(), "app", "secret", "/")).await {
         Error::ConnectionClosed(e) => {
             assert_eq!(e.reply_code, 530);
             assert_eq!(
@@ -754,7 +787,7 @@ async fn unknown_vhost_and_vhost_without_permissions_are_530() {
         other => panic!("expected 530, got {other:?}"),
     }
     // Empty patterns still grant access to the vhost itself, as in RabbitMQ.
-    let outsider = connect_as(&broker, "outsider", "pw").await;
+    let outsider = connect_as(broker.local_addr(), "outsider", "pw").await;
     let got = on_channel!(outsider, |ch| ch.queue_declare(
         "q",
         Default::default(),
