@@ -1,5 +1,5 @@
 # Shared by scripts/run.sh and scripts/test.sh: install what is missing, start and stop
-# RabbitMQ. Source it; it defines functions only.
+# RabbitMQ and the reference broker. Source it; it defines functions only.
 
 # Runs a command as root (directly, or through sudo on a developer machine).
 as_root() {
@@ -62,4 +62,81 @@ stop_rabbitmq() {
     as_root epmd -kill >/dev/null 2>&1 || true
     RABBITMQ_STARTED_HERE=0
   fi
+}
+
+WARREN_BROKER_PID=""
+WARREN_BROKER_PORT=""
+WARREN_BROKER_LOG=""
+WARREN_BROKER_URI=""
+# start_warren_broker [PORT]: starts the reference broker (target/debug/warren-broker, built
+# beforehand) on the first free loopback port from PORT (default 5673), waits until it accepts
+# connections and sets WARREN_BROKER_URI (guest/guest on vhost /). Its log goes to
+# target/warren-broker.PORT.log.
+start_warren_broker() {
+  local bin="${WARREN_BROKER_BIN:-target/debug/warren-broker}"
+  local port="${1:-5673}" last=$((${1:-5673} + 50))
+  [ -x "$bin" ] || { echo "$bin is missing: cargo build --workspace first" >&2; return 1; }
+  while [ "$port" -le "$last" ]; do
+    if port_open "$port"; then port=$((port + 1)); continue; fi
+    WARREN_BROKER_LOG="target/warren-broker.$port.log"
+    echo "==> starting warren-broker on 127.0.0.1:$port (log: $WARREN_BROKER_LOG)"
+    "$bin" --listen "127.0.0.1:$port" >"$WARREN_BROKER_LOG" 2>&1 &
+    WARREN_BROKER_PID=$!
+    for _ in $(seq 1 100); do
+      if ! kill -0 "$WARREN_BROKER_PID" 2>/dev/null; then
+        break # it exited: most likely someone else took the port meanwhile; try the next
+      fi
+      if port_open "$port"; then
+        WARREN_BROKER_PORT=$port
+        WARREN_BROKER_URI="amqp://guest:guest@127.0.0.1:$port/%2f"
+        echo "==> warren-broker is up (pid $WARREN_BROKER_PID)"
+        return 0
+      fi
+      sleep 0.1
+    done
+    if kill -0 "$WARREN_BROKER_PID" 2>/dev/null; then
+      echo "warren-broker did not accept connections within 10 s; its log:" >&2
+      tail -n 20 "$WARREN_BROKER_LOG" >&2
+      stop_warren_broker
+      return 1
+    fi
+    wait "$WARREN_BROKER_PID" 2>/dev/null || true
+    echo "==> warren-broker exited at start on port $port:" >&2
+    tail -n 5 "$WARREN_BROKER_LOG" >&2
+    WARREN_BROKER_PID=""
+    port=$((port + 1))
+  done
+  echo "no free loopback port for warren-broker in ${1:-5673}..$last" >&2
+  return 1
+}
+
+# Stops the reference broker if start_warren_broker started it (SIGTERM, then SIGKILL after 10 s).
+stop_warren_broker() {
+  [ -n "$WARREN_BROKER_PID" ] || return 0
+  if kill -0 "$WARREN_BROKER_PID" 2>/dev/null; then
+    echo "==> stopping warren-broker (pid $WARREN_BROKER_PID)"
+    kill -TERM "$WARREN_BROKER_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      kill -0 "$WARREN_BROKER_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$WARREN_BROKER_PID" 2>/dev/null; then
+      echo "==> warren-broker ignored SIGTERM for 10 s; killing it" >&2
+      kill -KILL "$WARREN_BROKER_PID" 2>/dev/null || true
+    fi
+  fi
+  wait "$WARREN_BROKER_PID" 2>/dev/null || true
+  WARREN_BROKER_PID=""
+}
+
+# Installs the third-party clients the cross-client tests use: php-amqplib, rabbitmq-c's
+# amqp-tools (Debian packages) and pika + pytest (pip, or Debian's packages where pip is
+# refused, e.g. Debian's own python3).
+install_client_deps() {
+  apt_install php-cli php-amqplib amqp-tools || return 1
+  python3 -c 'import pika, pytest' 2>/dev/null && return 0
+  echo "==> installing pika and pytest"
+  python3 -m pip install -q --disable-pip-version-check pika pytest \
+    || apt_install python3-pika python3-pytest || return 1
+  python3 -c 'import pika, pytest'
 }

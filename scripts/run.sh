@@ -1,24 +1,42 @@
 #!/usr/bin/env bash
-# The main job, on a fresh machine: installs what is missing, starts a broker and runs the
-# talk's three scenarios (batch processing, image upload, distributed logging) plus RPC
-# against it, then stops the broker.
+# The main job, on a fresh machine: builds the workspace, starts Warren's reference broker
+# (warren-broker) on a free loopback port from 5673, runs the talk's three scenarios (batch
+# processing, image upload, distributed logging) plus RPC against it, then stops the broker.
+# No RabbitMQ is needed.
 #
-# Until Warren's reference broker lands, the broker is RabbitMQ. Set WARREN_URI to run the
-# scenarios against another broker instead (nothing is started then).
+# Set WARREN_URI to run the scenarios against another broker instead (nothing is started then),
+# e.g. WARREN_URI=amqp://guest:guest@127.0.0.1:5672/%2f ./scripts/run.sh for a local RabbitMQ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 require_cargo
-trap stop_rabbitmq EXIT
-if [ -z "${WARREN_URI:-}" ]; then
-  start_rabbitmq
-  export WARREN_URI="amqp://guest:guest@127.0.0.1:5672/%2f"
-fi
+trap stop_warren_broker EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-cargo build --release -q -p warren-examples
+echo "==> cargo build --workspace"
+cargo build --workspace
+if [ -z "${WARREN_URI:-}" ]; then
+  start_warren_broker 5673
+  WARREN_URI="$WARREN_BROKER_URI"
+fi
+export WARREN_URI
+
+failed=()
 for scenario in batch_processing image_upload distributed_logging rpc; do
-  echo "==> $scenario"
-  "target/release/$scenario" "$WARREN_URI"
+  echo "==> $scenario (broker: $WARREN_URI)"
+  if ! timeout 120 "target/debug/$scenario" "$WARREN_URI"; then
+    failed+=("$scenario")
+  fi
 done
+if [ -n "$WARREN_BROKER_PID" ] && ! kill -0 "$WARREN_BROKER_PID" 2>/dev/null; then
+  echo "==> warren-broker died during the scenarios; its log: $WARREN_BROKER_LOG" >&2
+  failed+=("warren-broker")
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "==> FAILED: ${failed[*]}"
+  if [ -n "$WARREN_BROKER_LOG" ]; then echo "==> the broker's log: $WARREN_BROKER_LOG"; fi
+  exit 1
+fi
 echo "==> all scenarios passed"

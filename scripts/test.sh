@@ -1,27 +1,137 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine: installs what is missing, starts RabbitMQ, runs
-# formatting and lint checks and every test (unit, property, state-machine, end-to-end,
-# blocking facade, examples), then stops RabbitMQ. Exits non-zero if anything fails.
+# The whole test suite, on a fresh machine: installs what is missing, then
+#   1. against RabbitMQ (started here unless one already listens on 5672): cargo fmt --check,
+#      clippy, and every Rust test (unit, property, state-machine, end-to-end, blocking facade,
+#      examples);
+#   2. against Warren's reference broker (built and started here on a free loopback port from
+#      5673): the same end-to-end suite again, selected by WARREN_TEST_URI alone;
+#   3. real third-party clients — pika (pytest), php-amqplib and rabbitmq-c's amqp-tools
+#      (tests/clients/) — against RabbitMQ first, which checks the tests themselves, then
+#      against the reference broker.
+# Every part runs even when an earlier one failed; stops every server it started; prints each
+# runner's summary and a table of parts with timings; exits non-zero if any part failed.
+#
+# WARREN_TEST_URI, if set, replaces RabbitMQ as the broker of parts 1 and 3's first round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 require_cargo
-trap stop_rabbitmq EXIT
+cleanup() {
+  stop_warren_broker
+  stop_rabbitmq
+  [ -z "${LOGS:-}" ] || rm -rf "$LOGS"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+total_start=$SECONDS
+PARTS=()   # "PASS|FAIL  seconds  name", in order
+failed=0
+
+LOGS="$(mktemp -d)"
+
+# The runner's own summary from a part's output: cargo test's "test result" lines added up, or
+# the last "N passed" line (pytest, the PHP and amqp-tools runners).
+runner_summary() {
+  if grep -q '^test result:' "$1"; then
+    grep '^test result:' "$1" | awk '{ for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1); if ($i ~ /^ignored;?$/) g += $(i-1) } }
+      END { printf "%d passed, %d failed, %d ignored (cargo test, %d binaries)", p, f, g, NR }'
+  else
+    { grep -E '[0-9]+ (passed|failed)' "$1" || true; } | tail -n 1 | sed -E 's/^=+ //; s/ =+$//'
+  fi
+}
+
+# part NAME COMMAND...: runs one part, records its outcome, time and runner summary; never
+# stops the script.
+part() {
+  local name="$1" start=$SECONDS rc=0 log="$LOGS/${#PARTS[@]}.log" summary
+  shift
+  echo
+  echo "==> $name"
+  "$@" 2>&1 | tee "$log" || rc=$?
+  local took=$((SECONDS - start))
+  summary="$(runner_summary "$log")"
+  if [ "$rc" = 0 ]; then
+    PARTS+=("$(printf 'PASS %5ss  %s%s' "$took" "$name" "${summary:+  [$summary]}")")
+  else
+    PARTS+=("$(printf 'FAIL %5ss  %s (exit %s)%s' "$took" "$name" "$rc" "${summary:+  [$summary]}")")
+    failed=$((failed + 1))
+    echo "==> FAILED: $name (exit $rc)"
+  fi
+}
+
 start_rabbitmq
-
 export WARREN_TEST_URI="${WARREN_TEST_URI:-amqp://guest:guest@127.0.0.1:5672/%2f}"
-status=0
+RABBIT_URI="$WARREN_TEST_URI"
+RABBIT_LABEL=RabbitMQ
+[ "$RABBIT_URI" = "amqp://guest:guest@127.0.0.1:5672/%2f" ] || RABBIT_LABEL="WARREN_TEST_URI"
 
-echo "==> cargo fmt --check"
-cargo fmt --all -- --check || status=1
+part "cargo fmt --check" cargo fmt --all -- --check
+part "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+part "cargo test --workspace ($RABBIT_LABEL: $RABBIT_URI)" cargo test --workspace --no-fail-fast
+# --all-targets: the same feature set as `cargo test --workspace`, so this reuses its artifacts
+# (plain `cargo build --workspace` resolves dev-dependency features differently and recompiles
+# most dependencies, about 3 minutes on 2 cores).
+part "cargo build --workspace --all-targets" cargo build --workspace --all-targets
+built="${PARTS[-1]:0:4}"
 
-echo "==> cargo clippy"
-cargo clippy --workspace --all-targets -- -D warnings || status=1
+BROKER_URI=""
+if [ "$built" != PASS ]; then
+  PARTS+=("$(printf 'FAIL %5ss  %s' 0 "start warren-broker (not tried: the build failed)")")
+  failed=$((failed + 1))
+elif start_warren_broker 5673; then
+  BROKER_URI="$WARREN_BROKER_URI"
+else
+  PARTS+=("$(printf 'FAIL %5ss  %s' 0 "start warren-broker")")
+  failed=$((failed + 1))
+fi
 
-echo "==> cargo test (broker: $WARREN_TEST_URI)"
-cargo test --workspace || status=1
+# The shared end-to-end suite (core/tests/e2e) again; WARREN_TEST_URI alone selects the broker.
+# `--workspace --test e2e` runs exactly warren-core's e2e target, like `-p warren-core --test
+# e2e`, but with the workspace's feature set, so the test binary built above is reused.
+if [ -n "$BROKER_URI" ]; then
+  part "e2e suite (warren-broker: $BROKER_URI)" \
+    env WARREN_TEST_URI="$BROKER_URI" timeout 900 cargo test --workspace --no-fail-fast --test e2e
+fi
 
-if [ "$status" = 0 ]; then echo "==> all checks passed"; else echo "==> FAILED (see above)"; fi
+clients_ready=1
+part "install third-party clients (php-amqplib, amqp-tools, pika, pytest)" install_client_deps
+[ "${PARTS[-1]:0:4}" = PASS ] || clients_ready=0
 
-exit $status
+if [ "$clients_ready" = 1 ]; then
+  targets=("$RABBIT_LABEL|$RABBIT_URI")
+  [ -n "$BROKER_URI" ] && targets+=("warren-broker|$BROKER_URI")
+  for target in "${targets[@]}"; do
+    label="${target%%|*}"
+    uri="${target#*|}"
+    part "pika ($label)" env WARREN_TEST_URI="$uri" \
+      timeout 300 python3 -m pytest -q -p no:cacheprovider tests/clients/python
+    part "php-amqplib ($label)" env WARREN_TEST_URI="$uri" \
+      timeout 300 php tests/clients/php/amqplib_test.php
+    part "amqp-tools ($label)" env WARREN_TEST_URI="$uri" \
+      timeout 300 bash tests/clients/amqp_tools_test.sh
+  done
+fi
+
+if [ -n "$BROKER_URI" ] && ! kill -0 "$WARREN_BROKER_PID" 2>/dev/null; then
+  PARTS+=("$(printf 'FAIL %5ss  %s' 0 "warren-broker still running at the end (it died; see $WARREN_BROKER_LOG)")")
+  failed=$((failed + 1))
+fi
+# Stop the servers now, so the summary is the last thing printed (the EXIT trap then has
+# nothing left to do).
+stop_warren_broker
+stop_rabbitmq
+
+echo
+echo "==> summary ($((SECONDS - total_start)) s in all)"
+printf '    %s\n' "${PARTS[@]}"
+if [ "$failed" = 0 ]; then
+  echo "==> all parts passed"
+else
+  echo "==> FAILED: $failed part(s) (see above)"
+  [ -n "$BROKER_URI" ] && echo "==> warren-broker's log: $WARREN_BROKER_LOG"
+fi
+echo "parts: $((${#PARTS[@]} - failed)) passed, $failed failed"
+[ "$failed" = 0 ]
