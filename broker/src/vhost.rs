@@ -136,53 +136,15 @@ impl VHost {
         let kind = ExchangeKind::from_name(&d.kind)
             .ok_or_else(|| command_invalid(format!("invalid exchange type '{}'", d.kind)))?;
         if let Some(existing) = self.exchange(&d.name) {
-            let n = &d.name;
-            if existing.kind != kind {
-                return Err(inequivalent(
-                    "type",
-                    "exchange",
-                    n,
-                    &self.name,
-                    &d.kind,
-                    existing.kind.name(),
-                ));
-            }
-            if existing.durable != d.durable {
-                return Err(inequivalent(
-                    "durable",
-                    "exchange",
-                    n,
-                    &self.name,
-                    d.durable,
-                    existing.durable,
-                ));
-            }
-            if existing.auto_delete != d.auto_delete {
-                return Err(inequivalent(
-                    "auto_delete",
-                    "exchange",
-                    n,
-                    &self.name,
-                    d.auto_delete,
-                    existing.auto_delete,
-                ));
-            }
-            if existing.internal != d.internal {
-                return Err(inequivalent(
-                    "internal",
-                    "exchange",
-                    n,
-                    &self.name,
-                    d.internal,
-                    existing.internal,
-                ));
-            }
-            if existing.arguments != d.arguments {
-                return Err(precondition_failed(format!(
-                    "inequivalent arguments for exchange '{n}' in vhost '{}'",
-                    self.name
-                )));
-            }
+            existing.check_equivalent(
+                kind,
+                &d.kind,
+                d.durable,
+                d.auto_delete,
+                d.internal,
+                &d.arguments,
+                &self.name,
+            )?;
             return Ok(existing);
         }
         if d.name.as_bytes().starts_with(b"amq.") {
@@ -191,6 +153,7 @@ impl VHost {
                 d.name
             )));
         }
+        crate::routing::check_alternate_exchange_type(&d.name, &d.arguments, &self.name)?;
         let ex = Arc::new(Exchange::new(
             d.name.clone(),
             kind,
@@ -213,7 +176,8 @@ impl VHost {
         let Some(ex) = self.exchange(name) else {
             return Ok(());
         };
-        if if_unused && (ex.binding_count() > 0 || self.is_exchange_destination(&ex)) {
+        // As in RabbitMQ, only bindings with the exchange as source make it "used".
+        if if_unused && ex.binding_count() > 0 {
             return Err(precondition_failed(format!(
                 "exchange '{name}' in vhost '{}' in use",
                 self.name
@@ -221,14 +185,6 @@ impl VHost {
         }
         self.remove_exchange(&ex);
         Ok(())
-    }
-
-    fn is_exchange_destination(&self, ex: &Arc<Exchange>) -> bool {
-        let d = Destination::Exchange(ex.clone());
-        self.exchanges
-            .read()
-            .values()
-            .any(|x| x.has_any_binding_to(&d))
     }
 
     fn remove_exchange(&self, ex: &Arc<Exchange>) {
@@ -401,7 +357,8 @@ impl VHost {
         Ok(())
     }
 
-    /// Removes a binding; missing bindings are not an error (as in RabbitMQ).
+    /// Removes a binding; a missing binding, source or destination is not an error (as in
+    /// RabbitMQ).
     pub fn unbind(
         &self,
         source: &ShortString,
@@ -414,7 +371,10 @@ impl VHost {
                 "operation not permitted on the default exchange",
             ));
         }
-        let src = self.exchange_or_404(source)?;
+        // Like RabbitMQ 3.10, unbinding from a missing exchange is not an error.
+        let Some(src) = self.exchange(source) else {
+            return Ok(());
+        };
         if src.unbind(destination, key, arguments) && src.auto_delete && src.binding_count() == 0 {
             self.remove_exchange(&src);
         }

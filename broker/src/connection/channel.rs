@@ -677,16 +677,11 @@ impl Session {
             Method::BasicAck(a) => self.settle(ch, a.delivery_tag, a.multiple, None)?,
             Method::BasicNack(n) => self.settle(ch, n.delivery_tag, n.multiple, Some(n.requeue))?,
             Method::BasicReject(r) => self.settle(ch, r.delivery_tag, false, Some(r.requeue))?,
-            Method::BasicRecover(_) | Method::BasicRecoverAsync(_) => {
-                let reply = matches!(method, Method::BasicRecover(_));
-                let state = self.channel(ch)?;
-                let entries: Vec<Unacked> =
-                    state.unacked.drain(..).filter_map(|(_, u)| u).collect();
-                requeue_all(entries);
-                if reply {
-                    self.out.push_method(ch, &codec::BasicRecoverOk {}.into());
-                }
+            Method::BasicRecover(r) => {
+                self.recover(ch, r.requeue)?;
+                self.out.push_method(ch, &codec::BasicRecoverOk {}.into());
             }
+            Method::BasicRecoverAsync(r) => self.recover(ch, r.requeue)?,
             Method::ConfirmSelect(c) => {
                 let state = self.channel(ch)?;
                 if state.tx.is_some() {
@@ -993,6 +988,27 @@ impl Session {
         Ok(())
     }
 
+    /// `basic.recover`: every unacknowledged delivery goes back to its queue, redelivered, with
+    /// its prefetch credit returned. RabbitMQ refuses `requeue=false` (540, closing the
+    /// connection).
+    fn recover(&mut self, ch: u16, requeue: bool) -> AmqpResult {
+        if !requeue {
+            return Err(not_implemented("requeue=false"));
+        }
+        let state = self.channel(ch)?;
+        let entries: Vec<Unacked> = state.unacked.drain(..).filter_map(|(_, u)| u).collect();
+        let from_consumers = entries.iter().filter(|u| u.credit.is_some()).count() as u32;
+        state.channel_credit.give(from_consumers);
+        for u in &entries {
+            if let Some(c) = &u.credit {
+                c.give(1);
+            }
+        }
+        requeue_all(entries);
+        self.redispatch_channel(ch);
+        Ok(())
+    }
+
     fn apply_settlement(&mut self, ch: u16, tag: u64, multiple: bool, requeue: Option<bool>) {
         let Some(state) = self.channels.get_mut(&ch) else {
             return;
@@ -1019,7 +1035,9 @@ impl Session {
         if settled.is_empty() {
             return;
         }
-        let channel_exhausted = state.channel_credit.give(settled.len() as u32);
+        // basic.get deliveries (no credit) never took channel credit, as in RabbitMQ.
+        let from_consumers = settled.iter().filter(|u| u.credit.is_some()).count() as u32;
+        let channel_exhausted = from_consumers > 0 && state.channel_credit.give(from_consumers);
         let mut wake: Vec<Arc<Queue>> = Vec::new();
         for u in &settled {
             if let Some(c) = &u.credit {
@@ -1123,11 +1141,10 @@ impl Session {
 
 /// Requeues settled or abandoned deliveries, grouped by queue, keeping their order.
 fn requeue_all(entries: Vec<Unacked>) {
+    // Credit is returned by the callers that need it (once: giving it here as well let a
+    // consumer exceed its prefetch after a nack with requeue).
     let mut by_queue: Vec<(Arc<Queue>, Vec<QueuedMessage>)> = Vec::new();
     for u in entries {
-        if let Some(c) = &u.credit {
-            c.give(1);
-        }
         match by_queue.iter_mut().find(|(q, _)| Arc::ptr_eq(q, &u.queue)) {
             Some((_, v)) => v.push(u.message),
             None => by_queue.push((u.queue, vec![u.message])),

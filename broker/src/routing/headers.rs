@@ -52,10 +52,105 @@ pub fn matches(binding: &FieldTable, mode: HeadersMatch, headers: Option<&FieldT
     }
 }
 
-/// Equality as RabbitMQ compares header values: numbers by value across integer widths.
+/// Equality as RabbitMQ 3.10 compares header values: it decodes both and compares the values
+/// with Erlang's `==`, ignoring the wire types. So every integer width, timestamps and floats
+/// compare as numbers (`1 == 1.0`), a long string equals a byte array with the same bytes, and
+/// anything else (booleans, decimals, tables, arrays, void) only equals the same kind of value.
 fn values_equal(a: &FieldValue, b: &FieldValue) -> bool {
-    match (a.as_i64(), b.as_i64()) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
+    match (number(a), number(b)) {
+        (Some(x), Some(y)) => x.equals(y),
+        (Some(_), None) | (None, Some(_)) => false,
+        (None, None) => match (bytes(a), bytes(b)) {
+            (Some(x), Some(y)) => x == y,
+            (Some(_), None) | (None, Some(_)) => false,
+            (None, None) => a == b,
+        },
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Number {
+    Int(i128),
+    Float(f64),
+}
+
+impl Number {
+    fn equals(self, other: Number) -> bool {
+        match (self, other) {
+            (Number::Int(x), Number::Int(y)) => x == y,
+            (Number::Float(x), Number::Float(y)) => x == y,
+            // Exact, as Erlang compares an integer with a float.
+            (Number::Int(i), Number::Float(f)) | (Number::Float(f), Number::Int(i)) => {
+                f.fract() == 0.0 && f.abs() < 1e38 && f as i128 == i
+            }
+        }
+    }
+}
+
+fn number(v: &FieldValue) -> Option<Number> {
+    Some(match *v {
+        FieldValue::Float(f) => Number::Float(f64::from(f)),
+        FieldValue::Double(d) => Number::Float(d),
+        FieldValue::Timestamp(t) => Number::Int(i128::from(t)),
+        ref other => Number::Int(i128::from(other.as_i64()?)),
+    })
+}
+
+fn bytes(v: &FieldValue) -> Option<&[u8]> {
+    match v {
+        FieldValue::LongString(s) => Some(s.as_bytes()),
+        FieldValue::ByteArray(b) => Some(b),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use warren_core::codec::{Decimal as Dec, LongString as Long};
+
+    use super::*;
+
+    #[test]
+    fn values_compare_like_rabbitmq() {
+        use FieldValue::*;
+        let one = [
+            ShortShortInt(1),
+            ShortShortUInt(1),
+            ShortInt(1),
+            ShortUInt(1),
+            LongInt(1),
+            LongUInt(1),
+            LongLongInt(1),
+            Timestamp(1),
+            Float(1.0),
+            Double(1.0),
+        ];
+        for a in &one {
+            for b in &one {
+                assert!(values_equal(a, b), "{a:?} == {b:?}");
+            }
+        }
+        let s = LongString(Long::from("1"));
+        let x = ByteArray(Bytes::from_static(b"1"));
+        assert!(values_equal(&s, &x));
+        for other in [
+            &s,
+            &Boolean(true),
+            &Decimal(Dec { scale: 0, value: 1 }),
+            &Double(1.5),
+            &LongInt(2),
+            &Void,
+        ] {
+            assert!(!values_equal(&LongInt(1), other), "1 != {other:?}");
+        }
+        assert!(values_equal(&Double(1.5), &Float(1.5)));
+        assert!(!values_equal(&Double(f64::NAN), &Double(f64::NAN)));
+        assert!(values_equal(&Boolean(true), &Boolean(true)));
+        assert!(!values_equal(&Boolean(true), &s));
+        assert!(values_equal(&Void, &Void));
+        assert!(values_equal(&LongLongInt(i64::MAX), &LongLongInt(i64::MAX)));
+        assert!(values_equal(&Timestamp(u64::MAX), &Timestamp(u64::MAX)));
+        assert!(!values_equal(&Timestamp(u64::MAX), &LongLongInt(-1)));
     }
 }

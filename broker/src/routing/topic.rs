@@ -86,11 +86,16 @@ impl<T: PartialEq> TopicTrie<T> {
         retain_node(&mut self.root, pred);
     }
 
-    /// Calls `f` for every value whose pattern matches `key` (a value bound by several matching
-    /// patterns is reported once per pattern).
+    /// Calls `f` for every value whose pattern matches `key`. A value bound by several matching
+    /// patterns is reported once per pattern, and may be reported more than once for one
+    /// pattern with several `#`: callers deduplicate.
     pub fn for_each_match(&self, key: &str, f: &mut impl FnMut(&T)) {
         let ws: Vec<&str> = words(key).collect();
-        match_node(&self.root, &ws, f);
+        let mut m = Matcher {
+            ws: &ws,
+            expanded: Default::default(),
+        };
+        m.run(&self.root, 0, f);
     }
 
     /// Whether nothing is bound.
@@ -147,21 +152,33 @@ fn retain_node<T>(node: &mut Node<T>, pred: &mut impl FnMut(&T) -> bool) {
     }
 }
 
-fn match_node<T>(node: &Node<T>, ws: &[&str], f: &mut impl FnMut(&T)) {
-    if let Some(hash) = node.hash.as_deref() {
-        // `#` swallows zero or more words.
-        for skip in 0..=ws.len() {
-            match_node(hash, &ws[skip..], f);
-        }
-    }
-    match ws.split_first() {
-        None => node.values.iter().for_each(&mut *f),
-        Some((first, rest)) => {
-            if let Some(child) = node.words.get(*first) {
-                match_node(child, rest, f);
+/// Matching state: the key's words, and which (`#` node, position) pairs were expanded
+/// already. Patterns with several `#` can reach the same state in many ways; expanding each
+/// once keeps matching polynomial (without it, `#.#.#.#` against a long key is exponential).
+struct Matcher<'a, 'k> {
+    ws: &'a [&'k str],
+    expanded: std::collections::HashSet<(usize, usize)>,
+}
+
+impl<'a, 'k> Matcher<'a, 'k> {
+    fn run<T>(&mut self, node: &Node<T>, pos: usize, f: &mut impl FnMut(&T)) {
+        if let Some(hash) = node.hash.as_deref() {
+            // `#` swallows zero or more words.
+            if self.expanded.insert((hash as *const Node<T> as usize, pos)) {
+                for skip in pos..=self.ws.len() {
+                    self.run(hash, skip, f);
+                }
             }
-            if let Some(star) = node.star.as_deref() {
-                match_node(star, rest, f);
+        }
+        match self.ws.get(pos) {
+            None => node.values.iter().for_each(&mut *f),
+            Some(word) => {
+                if let Some(child) = node.words.get(*word) {
+                    self.run(child, pos + 1, f);
+                }
+                if let Some(star) = node.star.as_deref() {
+                    self.run(star, pos + 1, f);
+                }
             }
         }
     }

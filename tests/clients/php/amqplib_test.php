@@ -90,6 +90,20 @@ function same($expected, $actual, string $what): void
     }
 }
 
+/** $array with the keys of every nested associative array sorted. */
+function ksort_deep(array $array): array
+{
+    foreach ($array as $k => $v) {
+        if (is_array($v)) {
+            $array[$k] = ksort_deep($v);
+        }
+    }
+    if (array_keys($array) !== range(0, count($array) - 1)) {
+        ksort($array);
+    }
+    return $array;
+}
+
 function unique(string $prefix): string
 {
     return sprintf('warren-php.%s.%d.%s', $prefix, getmypid(), bin2hex(random_bytes(4)));
@@ -337,6 +351,160 @@ $tests['channel error closes only the channel'] = function () {
     $ch2->basic_publish(new AMQPMessage('ok'), '', $q);
     $ch2->wait_for_pending_acks(WAIT);
     same('ok', $ch2->basic_get($q, true)->getBody(), 'new channel works');
+    $conn->close();
+};
+
+$tests['empty body, every basic property, header field types'] = function () {
+    $conn = connect();
+    $ch = $conn->channel();
+    $q = temp_queue($ch, 'props');
+    $ch->confirm_select();
+    $ch->basic_publish(new AMQPMessage(''), '', $q);
+    $headers = [
+        'text' => 'héllo ✓',
+        'int' => 42,
+        'negative' => -7,
+        'big' => 1099511627776,
+        'true' => true,
+        'false' => false,
+        'array' => [1, 'two', [3]],
+        'table' => ['nested' => ['deeper' => 'yes'], 'n' => 1],
+    ];
+    $props = [
+        'content_type' => 'application/octet-stream',
+        'content_encoding' => 'gzip',
+        'delivery_mode' => 2,
+        'priority' => 5,
+        'correlation_id' => 'corr-1',
+        'reply_to' => 'reply-queue',
+        'expiration' => '600000',
+        'message_id' => 'msg-1',
+        'timestamp' => 1700000000,
+        'type' => 'example.type',
+        'user_id' => parse_amqp_uri($GLOBALS['uri'])['user'],
+        'app_id' => 'warren-tests',
+    ];
+    $ch->basic_publish(new AMQPMessage("\x00\x01\xff", $props + ['application_headers' => new AMQPTable($headers)]), '', $q);
+    $ch->wait_for_pending_acks(WAIT);
+    $empty = $ch->basic_get($q, true);
+    check($empty !== null, 'a message with an empty body was lost');
+    same('', $empty->getBody(), 'empty body');
+    [$msg] = consume_n($ch, $q, 1);
+    same("\x00\x01\xff", $msg->getBody(), 'binary body');
+    foreach ($props as $name => $value) {
+        same($value, $msg->get($name), "property $name");
+    }
+    $got = $msg->get('application_headers')->getNativeData();
+    same(ksort_deep($headers), ksort_deep($got), 'headers (keys compared in any order)');
+    $conn->close();
+};
+
+$tests['header field types come back as published'] = function () {
+    // Each value with an explicit AMQP field type (php-amqplib's RabbitMQ type table); the
+    // broker must deliver the same type tag and value, not just an equal-looking value.
+    $C = PhpAmqpLib\Wire\AMQPAbstractCollection::class;
+    $candidates = [
+        'shortshort' => [-5, $C::T_INT_SHORTSHORT],
+        'shortshort_u' => [200, $C::T_INT_SHORTSHORT_U],
+        'short' => [-300, $C::T_INT_SHORT],
+        'short_u' => [60000, $C::T_INT_SHORT_U],
+        'long' => [-70000, $C::T_INT_LONG],
+        'long_u' => [4000000000, $C::T_INT_LONG_U],
+        'longlong' => [-5000000000, $C::T_INT_LONGLONG],
+        'decimal' => [new PhpAmqpLib\Wire\AMQPDecimal(1234, 2), $C::T_DECIMAL],
+        'timestamp' => [1700000000, $C::T_TIMESTAMP],
+        'void' => [null, $C::T_VOID],
+        'bool' => [true, $C::T_BOOL],
+        'longstr' => ['long string', $C::T_STRING_LONG],
+        'bytes' => ["\x00\xffbytes", $C::T_BYTES],
+    ];
+    $table = new AMQPTable();
+    $sent = [];
+    foreach ($candidates as $key => [$value, $type]) {
+        try {
+            $table->set($key, $value, $type);
+            $sent[$key] = [$type, $value];
+        } catch (PhpAmqpLib\Exception\AMQPOutOfRangeException | PhpAmqpLib\Exception\AMQPInvalidArgumentException $e) {
+            // not in this protocol flavour's type table
+        }
+    }
+    check(count($sent) >= 9, 'php-amqplib accepted at least 9 explicit field types, got ' . implode(',', array_keys($sent)));
+    $conn = connect();
+    $ch = $conn->channel();
+    $q = temp_queue($ch, 'header-types');
+    $ch->confirm_select();
+    $ch->basic_publish(new AMQPMessage('x', ['application_headers' => $table]), '', $q);
+    $ch->wait_for_pending_acks(WAIT);
+    $msg = $ch->basic_get($q, true);
+    check($msg !== null, 'the message arrived');
+    $types = [];
+    foreach ($msg->get('application_headers') as $key => [$type, $raw]) {
+        $types[$key] = $type;
+    }
+    $expected = $table->getNativeData();
+    $actual = $msg->get('application_headers')->getNativeData();
+    foreach ($sent as $key => [$type, $value]) {
+        check(array_key_exists($key, $actual), "header $key missing");
+        same($type, $types[$key], "type of header $key");
+        if (is_object($expected[$key])) {
+            check($expected[$key] == $actual[$key], "value of header $key: " . var_export($actual[$key], true));
+        } else {
+            same($expected[$key], $actual[$key], "value of header $key");
+        }
+    }
+    same(count($sent), count($actual), 'number of headers');
+    $conn->close();
+};
+
+$tests['header table keys keep their published order'] = function () {
+    // RabbitMQ delivers the content header exactly as it was published; PHP arrays compare
+    // (===) and iterate in key order, so reordering is visible to applications.
+    $conn = connect();
+    $ch = $conn->channel();
+    $q = temp_queue($ch, 'header-order');
+    $ch->confirm_select();
+    $headers = ['zulu' => 1, 'alpha' => 2, 'mike' => ['yankee' => 'y', 'bravo' => 'b']];
+    $ch->basic_publish(new AMQPMessage('x', ['application_headers' => new AMQPTable($headers)]), '', $q);
+    $ch->wait_for_pending_acks(WAIT);
+    $msg = $ch->basic_get($q, true);
+    check($msg !== null, 'the message arrived');
+    same($headers, $msg->get('application_headers')->getNativeData(), 'headers, in published order');
+    $conn->close();
+};
+
+$tests['basic.qos prefetch limits unacked deliveries'] = function () {
+    $conn = connect();
+    $ch = $conn->channel();
+    $q = temp_queue($ch, 'qos');
+    $ch->confirm_select();
+    for ($i = 0; $i < 4; $i++) {
+        $ch->basic_publish(new AMQPMessage("$i"), '', $q);
+    }
+    $ch->wait_for_pending_acks(WAIT);
+    $ch->basic_qos(0, 2, false);
+    $pending = [];
+    $ch->basic_consume($q, '', false, false, false, false, function (AMQPMessage $m) use (&$pending) {
+        $pending[] = $m;
+    });
+    $deadline = microtime(true) + 1.0;
+    while (microtime(true) < $deadline) {
+        try {
+            $ch->wait(null, false, 0.2);
+        } catch (PhpAmqpLib\Exception\AMQPTimeoutException $e) {
+        }
+    }
+    same(2, count($pending), 'deliveries unacked with prefetch_count=2');
+    $pending[1]->ack(true);
+    $deadline = microtime(true) + WAIT;
+    while (count($pending) < 4 && microtime(true) < $deadline) {
+        try {
+            $ch->wait(null, false, 0.2);
+        } catch (PhpAmqpLib\Exception\AMQPTimeoutException $e) {
+        }
+    }
+    same(4, count($pending), 'deliveries after acking the first two');
+    same(['0', '1', '2', '3'], array_map(fn($m) => $m->getBody(), $pending), 'bodies in order');
+    $pending[3]->ack(true);
     $conn->close();
 };
 

@@ -401,3 +401,118 @@ def test_headers_exchange_and_exchange_to_exchange_binding(conn, ch):
     ch.exchange_unbind(destination=headers, source=front)
     ch.exchange_delete(exchange=headers)
     ch.exchange_delete(exchange=front)
+
+
+def test_empty_body(conn, ch):
+    ch.confirm_delivery()
+    q = temp_queue(ch, "empty")
+    ch.basic_publish(exchange="", routing_key=q, body=b"",
+                     properties=pika.BasicProperties(content_type="text/plain"))
+    method, props, body = ch.basic_get(queue=q, auto_ack=True)
+    assert method is not None, "a message with an empty body was lost"
+    assert body == b"" and props.content_type == "text/plain"
+    got = None
+    ch.basic_publish(exchange="", routing_key=q, body=b"")
+    got = consume_n(conn, ch, q, 1)
+    assert got[0][2] == b""
+
+
+def test_every_basic_property_and_header_type_round_trips(conn, ch):
+    import datetime
+    import decimal
+
+    ch.confirm_delivery()
+    q = temp_queue(ch, "props")
+    headers = {
+        "text": "héllo ✓",
+        "int": 42,
+        "negative": -7,
+        "big": 2**40,
+        "true": True,
+        "false": False,
+        "decimal": decimal.Decimal("12.34"),
+        "timestamp": datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+        "void": None,
+        "array": [1, "two", [3, {"four": 4}]],
+        "table": {"nested": {"deeper": "yes"}, "n": 1},
+    }
+    props = pika.BasicProperties(
+        content_type="application/octet-stream",
+        content_encoding="gzip",
+        headers=headers,
+        delivery_mode=2,
+        priority=5,
+        correlation_id="corr-1",
+        reply_to="reply-queue",
+        expiration="600000",
+        message_id="msg-1",
+        timestamp=1700000000,
+        type="example.type",
+        user_id=pika.URLParameters(URI).credentials.username,
+        app_id="warren-tests",
+    )
+    ch.basic_publish(exchange="", routing_key=q, body=b"\x00\x01\xff", properties=props)
+    for fetch in ("basic.get", "basic.consume"):
+        if fetch == "basic.get":
+            method, got, body = ch.basic_get(queue=q, auto_ack=False)
+            assert method is not None
+            ch.basic_nack(method.delivery_tag, requeue=True)
+        else:
+            (_, got, body), = consume_n(conn, ch, q, 1)
+        assert body == b"\x00\x01\xff", fetch
+        for name in ("content_type", "content_encoding", "delivery_mode", "priority",
+                     "correlation_id", "reply_to", "expiration", "message_id", "timestamp",
+                     "type", "user_id", "app_id"):
+            assert getattr(got, name) == getattr(props, name), f"{fetch}: property {name}"
+        assert got.headers == headers, f"{fetch}: headers changed in transit"
+
+
+def test_channel_errors(conn):
+    # (what, action, reply code, reply text starts with)
+    def missing_exchange(ch):
+        ch.confirm_delivery()
+        ch.basic_publish(exchange=unique("no-such-exchange"), routing_key="k", body=b"x")
+
+    def redeclare_with_other_properties(ch):
+        q = temp_queue(ch, "mismatch")
+        ch.queue_declare(queue=q, exclusive=True, arguments={"x-max-priority": 5})
+
+    def ack_unknown_tag(ch):
+        ch.basic_ack(delivery_tag=999)
+        ch.queue_declare(queue="", exclusive=True)  # a round trip, to hear the close
+
+    def bind_to_missing_queue(ch):
+        ch.queue_bind(queue=unique("no-such-queue"), exchange="amq.direct", routing_key="k")
+
+    def redeclare_exchange_as_other_type(ch):
+        ch.exchange_declare(exchange="amq.direct", exchange_type="fanout", durable=True)
+
+    cases = [
+        ("publish to a missing exchange", missing_exchange, 404, "NOT_FOUND"),
+        ("redeclare a queue with other arguments", redeclare_with_other_properties, 406, "PRECONDITION_FAILED"),
+        ("ack an unknown delivery tag", ack_unknown_tag, 406, "PRECONDITION_FAILED"),
+        ("bind a missing queue", bind_to_missing_queue, 404, "NOT_FOUND"),
+        ("redeclare amq.direct as fanout", redeclare_exchange_as_other_type, 406, "PRECONDITION_FAILED"),
+    ]
+    for what, action, code, text in cases:
+        ch = conn.channel()
+        with pytest.raises(pika.exceptions.ChannelClosedByBroker) as err:
+            action(ch)
+        assert err.value.reply_code == code, f"{what}: {err.value}"
+        assert err.value.reply_text.startswith(text), f"{what}: {err.value}"
+        assert conn.is_open, f"{what} closed the connection"
+
+
+def test_many_channels_on_one_connection(conn):
+    channels = [conn.channel() for _ in range(50)]
+    queues = []
+    for i, ch in enumerate(channels):
+        ch.confirm_delivery()
+        q = temp_queue(ch, f"chan{i}")
+        ch.basic_publish(exchange="", routing_key=q, body=f"from {i}".encode())
+        queues.append(q)
+    for i, (ch, q) in enumerate(zip(channels, queues)):
+        assert ch.basic_get(queue=q, auto_ack=True)[2] == f"from {i}".encode()
+    for ch in channels:
+        ch.close()
+    assert conn.is_open
