@@ -131,6 +131,11 @@ pub struct BrokerConfig {
     pub max_message_size: u64,
     /// Time a client has to finish the handshake (RabbitMQ: 10 s).
     pub handshake_timeout: Duration,
+    /// How long a connection refused during the handshake without a `connection.close` (bad
+    /// login without `authentication_failure_close`, protocol errors before `tune-ok`) is held
+    /// before its socket is closed, so failed attempts cannot be repeated at full speed
+    /// (RabbitMQ's `SILENT_CLOSE_DELAY`: 3 s).
+    pub silent_close_delay: Duration,
 }
 
 /// RabbitMQ's ceiling for `max_message_size`.
@@ -152,6 +157,7 @@ impl Default for BrokerConfig {
             max_connections: 0,
             max_message_size: 128 * 1024 * 1024,
             handshake_timeout: Duration::from_secs(10),
+            silent_close_delay: Duration::from_secs(3),
         }
     }
 }

@@ -24,8 +24,10 @@ pub struct BrokerState {
     /// Virtual hosts by name.
     pub vhosts: RwLock<HashMap<String, Arc<VHost>>>,
     next_connection_id: AtomicU64,
-    /// Connections currently open, for `max_connections`.
+    /// TCP connections being served, in any phase.
     pub connections: AtomicUsize,
+    /// Connections past `connection.open`, counted against `max_connections`.
+    open_connections: AtomicUsize,
     /// Direct reply-to consumers.
     pub reply_to: crate::reply_to::ReplyRegistry,
 }
@@ -48,6 +50,7 @@ impl BrokerState {
             vhosts: RwLock::new(vhosts),
             next_connection_id: AtomicU64::new(1),
             connections: AtomicUsize::new(0),
+            open_connections: AtomicUsize::new(0),
             reply_to: crate::reply_to::ReplyRegistry::default(),
         })
     }
@@ -60,6 +63,38 @@ impl BrokerState {
     /// The vhost called `name`.
     pub fn vhost(&self, name: &str) -> Option<Arc<VHost>> {
         self.vhosts.read().get(name).cloned()
+    }
+
+    /// Connections past `connection.open`.
+    pub fn open_connections(&self) -> usize {
+        self.open_connections.load(Ordering::Acquire)
+    }
+
+    /// Takes a place for one more open connection, or `None` at `max_connections`. The place
+    /// is held until the slot is dropped. Connections still in the handshake take none (the
+    /// handshake timeout bounds them), so they cannot starve clients that log in.
+    pub fn open_connection_slot(self: &Arc<Self>) -> Option<OpenConnectionSlot> {
+        let max = self.config.max_connections;
+        let before = self.open_connections.fetch_add(1, Ordering::AcqRel);
+        if max != 0 && before >= max {
+            self.open_connections.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        Some(OpenConnectionSlot {
+            state: self.clone(),
+        })
+    }
+}
+
+/// One connection's place under `max_connections` ([`BrokerState::open_connection_slot`]).
+#[derive(Debug)]
+pub struct OpenConnectionSlot {
+    state: Arc<BrokerState>,
+}
+
+impl Drop for OpenConnectionSlot {
+    fn drop(&mut self) {
+        self.state.open_connections.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

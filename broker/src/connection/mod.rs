@@ -18,17 +18,18 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use warren_core::codec::{
     self, ConnectionClose, ConnectionCloseOk, ConnectionOpenOk, ConnectionStart, ConnectionTune,
-    FieldTable, FieldValue, Frame, LongString, Method, ReplyCode, ShortString,
+    DecodeError, FieldTable, FieldValue, Frame, LongString, Method, ReplyCode, ShortString,
 };
 use warren_core::proto::Outgoing;
 
 use crate::auth::{LoginError, User};
 use crate::error::{
-    access_refused, channel_error, command_invalid, frame_error, not_allowed, unexpected_frame,
-    AmqpException, AmqpResult,
+    access_refused, channel_error, command_invalid, not_allowed, unexpected_frame, AmqpException,
+    AmqpResult,
 };
 use crate::queue::SessionMessage;
 use crate::server::BrokerState;
+use crate::server::OpenConnectionSlot;
 use crate::vhost::VHost;
 use channel::ChannelState;
 
@@ -41,8 +42,20 @@ const MAX_IOVECS: usize = 64;
 const WRITE_HIGH_WATER: usize = 8 * 1024 * 1024;
 /// How long to wait for `close-ok` after sending `connection.close`.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(3);
+/// The 0-9 protocol header, which RabbitMQ serves as 0-9-1 (the framing is the same).
+const PROTOCOL_HEADER_0_9: &[u8; 8] = b"AMQP\x01\x01\x00\x09";
+/// RabbitMQ accepts frames this much above frame-max: clients often forget that frame-max
+/// counts the 8 bytes of framing.
+const FRAME_SIZE_FUDGE: u32 = 8;
 
 /// Where the connection is in its lifecycle.
+///
+/// Errors are answered as RabbitMQ does: before `tune-ok` (`AwaitStartOk`, `AwaitTuneOk`) by
+/// closing the socket without a word after [`BrokerConfig::silent_close_delay`] (only a
+/// refused login may be told 403, see `handle_start_ok`); from `AwaitOpen` on with
+/// `connection.close`.
+///
+/// [`BrokerConfig::silent_close_delay`]: crate::BrokerConfig::silent_close_delay
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// `connection.start` sent; waiting for `start-ok`.
@@ -57,6 +70,28 @@ enum Phase {
     Closing,
     /// Done: flush what is queued and end.
     Finished,
+}
+
+impl Phase {
+    /// RabbitMQ's name for the state, as in "unexpected method in connection state running".
+    fn rabbitmq_name(self) -> &'static str {
+        match self {
+            Phase::AwaitStartOk => "starting",
+            Phase::AwaitTuneOk => "tuning",
+            Phase::AwaitOpen => "opening",
+            Phase::Open => "running",
+            Phase::Closing => "closing",
+            Phase::Finished => "closed",
+        }
+    }
+
+    /// Before `connection.open` succeeded.
+    fn is_handshake(self) -> bool {
+        matches!(
+            self,
+            Phase::AwaitStartOk | Phase::AwaitTuneOk | Phase::AwaitOpen
+        )
+    }
 }
 
 /// Serves one client connection until it closes.
@@ -103,6 +138,13 @@ pub(crate) struct Session {
     last_sent: Instant,
     /// When `connection.close` was sent.
     closing_since: Option<Instant>,
+    /// The input can no longer be parsed (a frame error): everything read is dropped until the
+    /// peer closes or the close timeout ends the connection.
+    input_broken: bool,
+    /// A connection refused silently is held until then before its socket is closed.
+    linger_until: Option<Instant>,
+    /// This connection's place under `max_connections`, from `connection.open` on.
+    open_slot: Option<OpenConnectionSlot>,
 }
 
 impl Session {
@@ -112,7 +154,9 @@ impl Session {
         Session {
             id,
             peer,
-            frame_max: state.config.frame_max,
+            // Until tune-ok, frames are limited to AMQP's minimum frame size, as in RabbitMQ:
+            // an unauthenticated peer cannot make the broker buffer large frames.
+            frame_max: u32::from(codec::FRAME_MIN_SIZE),
             channel_max: state.config.channel_max,
             heartbeat: 0,
             state,
@@ -127,6 +171,9 @@ impl Session {
             last_received: now,
             last_sent: now,
             closing_since: None,
+            input_broken: false,
+            linger_until: None,
+            open_slot: None,
         }
     }
 
@@ -136,16 +183,22 @@ impl Session {
         mut shutdown: watch::Receiver<bool>,
     ) -> std::io::Result<()> {
         let (mut reader, mut writer) = stream.into_split();
-        // Protocol header, within the handshake timeout.
+        // The whole handshake, protocol header included, within the handshake timeout (from
+        // the TCP accept, as in RabbitMQ); a client that is too slow is closed without a word.
+        let handshake_deadline = Instant::now() + self.state.config.handshake_timeout;
         let mut header = [0u8; 8];
-        let timeout = self.state.config.handshake_timeout;
-        match tokio::time::timeout(timeout, reader.read_exact(&mut header)).await {
+        match tokio::time::timeout_at(handshake_deadline, reader.read_exact(&mut header)).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => return Err(e),
-            Err(_) => return Ok(()),
+            Err(_) => {
+                tracing::debug!(connection = self.id, peer = %self.peer, "no protocol header within the handshake timeout");
+                return Ok(());
+            }
         }
-        if &header != codec::PROTOCOL_HEADER {
-            // RabbitMQ answers any other header with the one it speaks, then closes.
+        if &header != codec::PROTOCOL_HEADER && &header != PROTOCOL_HEADER_0_9 {
+            // RabbitMQ answers any other header (AMQP 1.0, 0-10, HTTP...) with the one it
+            // speaks, then closes.
+            tracing::debug!(connection = self.id, peer = %self.peer, ?header, "unsupported protocol header");
             writer.write_all(codec::PROTOCOL_HEADER).await?;
             let _ = writer.shutdown().await;
             return Ok(());
@@ -153,7 +206,6 @@ impl Session {
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         self.inbox_tx = inbox_tx;
         self.send_start();
-        let handshake_deadline = Instant::now() + timeout;
 
         let mut read_buf = BytesMut::with_capacity(128 * 1024);
         let mut write_queue: VecDeque<Bytes> = VecDeque::new();
@@ -165,6 +217,13 @@ impl Session {
                 write_queue.extend(chunks.drain(..));
             }
             if self.phase == Phase::Finished && write_queue.is_empty() {
+                if let Some(until) = self.linger_until.take() {
+                    // Refused silently: hold the socket (reading nothing) for a while.
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(until) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
                 let _ = writer.shutdown().await;
                 return Ok(());
             }
@@ -219,10 +278,7 @@ impl Session {
     fn next_timer(&self, handshake_deadline: Instant) -> Instant {
         let far = Instant::now() + Duration::from_secs(3600);
         let mut t = far;
-        if matches!(
-            self.phase,
-            Phase::AwaitStartOk | Phase::AwaitTuneOk | Phase::AwaitOpen
-        ) {
+        if self.phase.is_handshake() {
             t = t.min(handshake_deadline);
         }
         if let Some(since) = self.closing_since {
@@ -239,12 +295,8 @@ impl Session {
 
     fn handle_timer(&mut self, handshake_deadline: Instant) {
         let now = Instant::now();
-        if matches!(
-            self.phase,
-            Phase::AwaitStartOk | Phase::AwaitTuneOk | Phase::AwaitOpen
-        ) && now >= handshake_deadline
-        {
-            tracing::debug!(connection = self.id, "handshake timed out");
+        if self.phase.is_handshake() && now >= handshake_deadline {
+            tracing::info!(connection = self.id, peer = %self.peer, state = self.phase.rabbitmq_name(), "closing connection: handshake timeout");
             self.phase = Phase::Finished;
             return;
         }
@@ -268,30 +320,81 @@ impl Session {
     }
 
     fn handle_input(&mut self, buf: &mut BytesMut) {
+        let limit = match self.frame_max {
+            0 => 0,
+            max => max.saturating_add(FRAME_SIZE_FUDGE),
+        };
         loop {
-            if self.phase == Phase::Finished {
+            if self.phase == Phase::Finished || self.input_broken {
                 buf.clear();
                 return;
             }
-            match codec::decode_frame(buf, self.frame_max) {
+            // The method a frame carries, for the error if its arguments cannot be decoded.
+            let method_ids = (buf.len() >= codec::FRAME_HEADER_SIZE + 4
+                && buf[0] == codec::FRAME_METHOD)
+                .then(|| {
+                    let at = codec::FRAME_HEADER_SIZE;
+                    (
+                        u16::from_be_bytes([buf[at], buf[at + 1]]),
+                        u16::from_be_bytes([buf[at + 2], buf[at + 3]]),
+                    )
+                });
+            match codec::decode_frame(buf, limit) {
                 Ok(Some(frame)) => {
                     if let Err(e) = self.handle_frame(frame) {
-                        self.close_connection(e);
+                        self.fail(e);
                     }
                 }
                 Ok(None) => return,
                 Err(e) => {
-                    buf.clear();
-                    let exc = AmqpException::new(e.reply_code(), e.to_string());
-                    self.close_connection(exc);
-                    // Nothing more can be parsed from a broken stream.
-                    if self.phase == Phase::Closing {
-                        self.closing_since = Some(Instant::now());
+                    // After a framing error the next frame boundary is unknown: RabbitMQ
+                    // stops reading and closes the socket a little later. A method whose
+                    // arguments are malformed was consumed whole; the stream is still in step.
+                    let framing = matches!(
+                        e,
+                        DecodeError::UnknownFrameType(_)
+                            | DecodeError::BadFrameEnd(_)
+                            | DecodeError::FrameTooLarge { .. }
+                    );
+                    let mut exc = AmqpException::new(e.reply_code(), e.to_string());
+                    if !framing {
+                        if let Some((class_id, method_id)) = method_ids {
+                            exc = AmqpException::new(
+                                e.reply_code(),
+                                format!("cannot decode method {class_id}/{method_id}: {e}"),
+                            )
+                            .caused_by(class_id, method_id);
+                        }
                     }
-                    return;
+                    self.fail(exc);
+                    if framing {
+                        self.input_broken = true;
+                        buf.clear();
+                        return;
+                    }
                 }
             }
         }
+    }
+
+    /// Answers an error as RabbitMQ does in the current phase: silently before `tune-ok`,
+    /// with `connection.close` after.
+    fn fail(&mut self, e: AmqpException) {
+        match self.phase {
+            Phase::AwaitStartOk | Phase::AwaitTuneOk => self.refuse_silently(&e.text),
+            _ => self.close_connection(e),
+        }
+    }
+
+    /// Ends the connection without telling the client why, after the silent-close delay (which
+    /// slows down guessing passwords or probing the handshake).
+    pub(crate) fn refuse_silently(&mut self, why: &str) {
+        if self.phase == Phase::Finished {
+            return;
+        }
+        tracing::info!(connection = self.id, peer = %self.peer, state = self.phase.rabbitmq_name(), "closing connection during the handshake: {why}");
+        self.phase = Phase::Finished;
+        self.linger_until = Some(Instant::now() + self.state.config.silent_close_delay);
     }
 
     /// Sends `connection.close` (once) and stops handling anything but `close`/`close-ok`.
@@ -314,12 +417,18 @@ impl Session {
     fn handle_frame(&mut self, frame: Frame) -> AmqpResult {
         match frame {
             Frame::Heartbeat(0) => Ok(()),
-            Frame::Heartbeat(_) => Err(frame_error("heartbeat frame on non-zero channel")),
             Frame::Method(0, method) => self.handle_connection_method(method),
             _ if self.phase == Phase::Closing => Ok(()),
-            _ if self.phase != Phase::Open => {
-                Err(command_invalid("channel frame before connection.open"))
+            Frame::Heartbeat(ch) => {
+                Err(unexpected_frame(format!("heartbeat frame on channel {ch}")))
             }
+            Frame::Header(0, _) | Frame::Body(0, _) => {
+                Err(unexpected_frame("content frame on channel 0"))
+            }
+            _ if self.phase != Phase::Open => Err(unexpected_frame(format!(
+                "frame on channel {} before connection.open",
+                frame.channel()
+            ))),
             Frame::Method(ch, method) => self.handle_channel_method(ch, method),
             Frame::Header(ch, header) => self.handle_content_header(ch, header),
             Frame::Body(ch, body) => self.handle_content_body(ch, body),
@@ -328,6 +437,12 @@ impl Session {
 
     fn handle_connection_method(&mut self, method: Method) -> AmqpResult {
         let (class_id, method_id) = (method.class_id(), method.method_id());
+        // As in RabbitMQ, an error raised by a method on channel 0 names that method.
+        self.connection_method(method)
+            .map_err(|e| e.caused_by(class_id, method_id))
+    }
+
+    fn connection_method(&mut self, method: Method) -> AmqpResult {
         match (self.phase, method) {
             (Phase::Closing, Method::ConnectionCloseOk(_)) => {
                 self.phase = Phase::Finished;
@@ -339,34 +454,28 @@ impl Session {
                 Ok(())
             }
             (Phase::Closing, _) => Ok(()),
-            (_, Method::ConnectionClose(_)) => {
+            // Only an open connection is closed by agreement; during the handshake RabbitMQ
+            // treats close as any other unexpected method.
+            (Phase::Open, Method::ConnectionClose(_)) => {
                 self.out.push_method(0, &ConnectionCloseOk {}.into());
                 self.phase = Phase::Finished;
                 Ok(())
             }
             (Phase::AwaitStartOk, Method::ConnectionStartOk(ok)) => self.handle_start_ok(ok),
             (Phase::AwaitTuneOk, Method::ConnectionTuneOk(ok)) => {
-                if ok.frame_max != 0 && ok.frame_max < u32::from(codec::FRAME_MIN_SIZE) {
-                    return Err(not_allowed(format!(
-                        "frame_max={} < {} min size",
-                        ok.frame_max,
-                        codec::FRAME_MIN_SIZE
-                    )));
-                }
-                if ok.frame_max > self.frame_max || (ok.frame_max == 0 && self.frame_max != 0) {
-                    return Err(not_allowed(format!(
-                        "frame_max={} > {} max size",
-                        ok.frame_max, self.frame_max
-                    )));
-                }
-                if ok.channel_max > self.channel_max
-                    || (ok.channel_max == 0 && self.channel_max != 0)
-                {
-                    return Err(not_allowed(format!(
-                        "channel_max={} > {} max",
-                        ok.channel_max, self.channel_max
-                    )));
-                }
+                let config = &self.state.config;
+                negotiated(
+                    "frame_max",
+                    ok.frame_max.into(),
+                    codec::FRAME_MIN_SIZE.into(),
+                    config.frame_max.into(),
+                )?;
+                negotiated(
+                    "channel_max",
+                    ok.channel_max.into(),
+                    1,
+                    config.channel_max.into(),
+                )?;
                 self.frame_max = ok.frame_max;
                 self.channel_max = ok.channel_max;
                 self.heartbeat = ok.heartbeat;
@@ -379,11 +488,11 @@ impl Session {
                     .push_method(0, &codec::ConnectionUpdateSecretOk {}.into());
                 Ok(())
             }
-            (_, method) => Err(command_invalid(format!(
-                "unexpected method {} on channel 0",
+            (phase, method) => Err(channel_error(format!(
+                "unexpected method in connection state {} ({})",
+                phase.rabbitmq_name(),
                 method.name()
-            ))
-            .caused_by(class_id, method_id)),
+            ))),
         }
     }
 
@@ -455,9 +564,8 @@ impl Session {
                     self.close_connection(access_refused(e.client_text()));
                 } else {
                     // RabbitMQ closes the socket without a word, after a delay that slows
-                    // password guessing (3 s; here the close timeout).
-                    self.phase = Phase::Closing;
-                    self.closing_since = Some(Instant::now());
+                    // password guessing.
+                    self.refuse_silently("login refused");
                 }
                 return Ok(());
             }
@@ -493,12 +601,14 @@ impl Session {
                 "access to vhost '{name}' refused for user '{user}'"
             )));
         }
-        let max = self.state.config.max_connections;
-        if max > 0 && self.state.connections.load(Ordering::Acquire) > max {
+        let Some(slot) = self.state.open_connection_slot() else {
+            // As RabbitMQ's node-wide `connection_max` (checked at connection.open since 3.11).
             return Err(not_allowed(format!(
-                "access to vhost '{name}' refused for user '{user}': connection limit ({max}) is reached"
+                "connection refused: node connection limit ({}) is reached",
+                self.state.config.max_connections
             )));
-        }
+        };
+        self.open_slot = Some(slot);
         self.vhost = Some(vhost);
         self.phase = Phase::Open;
         self.out.push_method(0, &ConnectionOpenOk::default().into());
@@ -509,9 +619,10 @@ impl Session {
     fn handle_content_header(&mut self, ch: u16, header: codec::ContentHeader) -> AmqpResult {
         let max_size = self.state.config.max_message_size;
         let Some(state) = self.channels.get_mut(&ch) else {
-            return Err(channel_error(format!(
-                "content header on channel {ch}, which is not open"
-            )));
+            // RabbitMQ's channel starts out expecting a method.
+            return Err(unexpected_frame(
+                "expected method frame, got non method frame instead",
+            ));
         };
         if state.closing {
             return Ok(());
@@ -530,9 +641,9 @@ impl Session {
 
     fn handle_content_body(&mut self, ch: u16, body: Bytes) -> AmqpResult {
         let Some(state) = self.channels.get_mut(&ch) else {
-            return Err(channel_error(format!(
-                "content body on channel {ch}, which is not open"
-            )));
+            return Err(unexpected_frame(
+                "expected method frame, got non method frame instead",
+            ));
         };
         if state.closing {
             return Ok(());
@@ -554,6 +665,23 @@ impl Session {
             vhost.remove_exclusive_queues(self.id);
         }
     }
+}
+
+/// Checks a `tune-ok` value as RabbitMQ does: not below `min` (0 means no limit), and within
+/// the server's `max` (0 also not allowed when the server has a limit). RabbitMQ's words.
+fn negotiated(field: &str, value: u64, min: u64, max: u64) -> AmqpResult {
+    let detail = if value == 0 { " (no limit)" } else { "" };
+    if value != 0 && value < min {
+        return Err(not_allowed(format!(
+            "negotiated {field} = {value}{detail} is lower than the minimum allowed value ({min})"
+        )));
+    }
+    if max != 0 && (value == 0 || value > max) {
+        return Err(not_allowed(format!(
+            "negotiated {field} = {value}{detail} is higher than the maximum allowed value ({max})"
+        )));
+    }
+    Ok(())
 }
 
 /// Text we produced as a short string, cut at 255 bytes on a character boundary.

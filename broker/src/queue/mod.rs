@@ -1,17 +1,32 @@
 //! Queues: ready messages, consumers with round-robin dispatch and prefetch credit, requeue,
-//! purge, get, and deletion. The queue lock is per queue; publishers and the acking connection
-//! take it briefly, and deliveries are handed to the consumer's connection task without copying.
+//! purge, get, and deletion; and RabbitMQ's classic-queue features: message TTL, queue expiry,
+//! length limits with their overflow modes, single active consumer, priorities and
+//! dead-lettering. The queue lock is per queue; publishers and the acking connection take it
+//! briefly, and deliveries are handed to the consumer's connection task without copying.
+//! Dead letters are collected under the lock and republished after it is released.
+//!
+//! Rooms: [`args`] (argument validation and equivalence), [`store`] (ready messages by
+//! priority), [`dead_letter`] (`x-death` and cycles), and here the queue and its timer.
 
-use std::collections::VecDeque;
+pub mod args;
+pub mod dead_letter;
+mod store;
+
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
+use tokio::time::Instant;
 use warren_core::codec::{FieldTable, ShortString};
 
 use crate::error::{access_refused, resource_locked, AmqpResult};
-use crate::message::MessageRef;
+use crate::message::{Message, MessageRef};
+use crate::vhost::VHost;
+pub use args::{Overflow, QueueArgs};
+pub use dead_letter::Reason;
+use store::Store;
 
 /// A message in a queue, with what the queue knows about its history.
 #[derive(Debug, Clone)]
@@ -20,6 +35,9 @@ pub struct QueuedMessage {
     pub message: MessageRef,
     /// Delivered before and not acknowledged.
     pub redelivered: bool,
+    /// When it expires (the smaller of `x-message-ttl` and its `expiration`, from when it was
+    /// enqueued); kept across requeues, as in RabbitMQ.
+    pub expires_at: Option<Instant>,
 }
 
 /// Prefetch accounting shared by a queue (which spends credit when it delivers) and the
@@ -132,14 +150,26 @@ pub struct QueueOptions {
     pub arguments: FieldTable,
 }
 
-#[derive(Debug, Default)]
+/// Messages to dead-letter once the queue lock is released.
+type Letters = Vec<(MessageRef, Reason)>;
+
+#[derive(Debug)]
 struct QueueState {
-    ready: VecDeque<QueuedMessage>,
+    ready: Store,
+    /// In registration order.
     consumers: Vec<ConsumerHandle>,
     /// Round-robin position.
     next_consumer: usize,
     /// Whether a consumer was ever attached (auto-delete needs one to have existed).
     had_consumer: bool,
+    /// Single active consumer: (connection, channel, tag) of the one that receives.
+    active: Option<(u64, u16, ShortString)>,
+    /// Last use (declare, `basic.get`, last consumer gone), for `x-expires`.
+    used_at: Instant,
+    /// The deadline the timer task sleeps until.
+    armed: Option<Instant>,
+    /// Wakes the timer task; `None` until a deadline is first needed.
+    timer: Option<Arc<Notify>>,
 }
 
 /// A queue.
@@ -149,6 +179,10 @@ pub struct Queue {
     pub name: ShortString,
     /// Declaration.
     pub options: QueueOptions,
+    /// The features its arguments ask for.
+    pub args: QueueArgs,
+    /// Its vhost, for dead-lettering and expiry.
+    vhost: Weak<VHost>,
     state: Mutex<QueueState>,
     deleted: AtomicBool,
 }
@@ -165,12 +199,33 @@ pub enum CancelOutcome {
 }
 
 impl Queue {
-    /// A new, empty queue.
+    /// A new, empty queue with no vhost and no special arguments (nothing to dead-letter to).
     pub fn new(name: ShortString, options: QueueOptions) -> Arc<Queue> {
+        Queue::with_args(name, options, QueueArgs::default(), Weak::new())
+    }
+
+    /// A new, empty queue of `vhost`, with `args` already validated ([`QueueArgs::parse`]).
+    pub fn with_args(
+        name: ShortString,
+        options: QueueOptions,
+        args: QueueArgs,
+        vhost: Weak<VHost>,
+    ) -> Arc<Queue> {
         Arc::new(Queue {
             name,
             options,
-            state: Mutex::new(QueueState::default()),
+            vhost,
+            state: Mutex::new(QueueState {
+                ready: Store::new(args.max_priority),
+                consumers: Vec::new(),
+                next_consumer: 0,
+                had_consumer: false,
+                active: None,
+                used_at: Instant::now(),
+                armed: None,
+                timer: None,
+            }),
+            args,
             deleted: AtomicBool::new(false),
         })
     }
@@ -191,126 +246,325 @@ impl Queue {
         }
     }
 
-    /// Ready messages.
+    /// Ready messages (expired ones behind the head included, as RabbitMQ counts them).
     pub fn message_count(&self) -> u32 {
         self.state.lock().ready.len() as u32
     }
 
-    /// Active consumers.
+    /// Consumers, waiting single-active ones included.
     pub fn consumer_count(&self) -> u32 {
         self.state.lock().consumers.len() as u32
     }
 
-    /// Enqueues a routed message and delivers what it can.
-    pub fn publish(self: &Arc<Self>, message: QueuedMessage) {
-        let mut st = self.state.lock();
-        if self.is_deleted() {
+    /// The queue was used (`queue.declare`): restarts its `x-expires` countdown.
+    pub fn touch(self: &Arc<Self>) {
+        if self.args.expires.is_none() {
             return;
         }
-        st.ready.push_back(message);
-        self.dispatch(&mut st);
+        let mut st = self.state.lock();
+        st.used_at = Instant::now();
+        self.rearm(&mut st);
+    }
+
+    /// Enqueues a routed message and delivers what it can. Returns false when the queue
+    /// refuses it (`x-overflow` `reject-publish` or `reject-publish-dlx` and full): the
+    /// publisher gets `basic.nack`.
+    pub fn publish(self: &Arc<Self>, message: MessageRef) -> bool {
+        let mut letters = Letters::new();
+        let accepted = {
+            let mut st = self.state.lock();
+            if self.is_deleted() {
+                return true;
+            }
+            let accepted = self.enqueue(&mut st, message, &mut letters);
+            self.rearm(&mut st);
+            accepted
+        };
+        self.dead_letter(letters);
+        accepted
+    }
+
+    fn enqueue(
+        self: &Arc<Self>,
+        st: &mut QueueState,
+        message: MessageRef,
+        dl: &mut Letters,
+    ) -> bool {
+        let a = &self.args;
+        if a.overflow != Overflow::DropHead
+            && a.over_limit(st.ready.len() + 1, st.ready.bytes() + message.body.len())
+        {
+            if a.overflow == Overflow::RejectPublishDlx {
+                self.discard(dl, message, Reason::Maxlen);
+            }
+            return false;
+        }
+        let mut m = QueuedMessage {
+            expires_at: self.expiry_for(&message),
+            message,
+            redelivered: false,
+        };
+        // Nothing ahead of it: straight to a consumer that can take it, even with a TTL of 0
+        // (RabbitMQ delivers such messages if it can at once).
+        while st.ready.is_empty() {
+            let Some(i) = pick_consumer(st) else { break };
+            match self.send(st, i, m) {
+                Ok(()) => return true,
+                Err(back) => m = back,
+            }
+        }
+        st.ready.push_back(m);
+        self.settle(st, dl);
+        true
+    }
+
+    /// When a message enqueued now expires.
+    fn expiry_for(&self, m: &Message) -> Option<Instant> {
+        let own = match m.properties.expiration {
+            None => None,
+            // Validated when published; an invalid one cannot get here.
+            Some(_) => crate::message::parse_expiration(&m.properties)
+                .ok()
+                .flatten(),
+        };
+        let ttl = match (self.args.message_ttl, own) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }?;
+        Some(Instant::now() + Duration::from_millis(ttl))
     }
 
     /// Puts messages back (nack/reject with requeue, channel close), marked redelivered, ahead
     /// of everything not yet delivered and in their original order.
     pub fn requeue(self: &Arc<Self>, messages: Vec<QueuedMessage>) {
-        let mut st = self.state.lock();
-        if self.is_deleted() {
+        let mut letters = Letters::new();
+        {
+            let mut st = self.state.lock();
+            if self.is_deleted() {
+                return;
+            }
+            for mut m in messages.into_iter().rev() {
+                m.redelivered = true;
+                st.ready.push_front(m);
+            }
+            self.settle(&mut st, &mut letters);
+            self.rearm(&mut st);
+        }
+        self.dead_letter(letters);
+    }
+
+    /// Settles messages a client rejected without requeue: dead-lettered with reason
+    /// `rejected` if the queue has a dead-letter exchange, dropped otherwise.
+    pub fn reject(self: &Arc<Self>, messages: Vec<QueuedMessage>) {
+        if self.is_deleted() || self.args.dead_letter_exchange.is_none() {
             return;
         }
-        for mut m in messages.into_iter().rev() {
-            m.redelivered = true;
-            st.ready.push_front(m);
-        }
-        self.dispatch(&mut st);
+        let letters = messages
+            .into_iter()
+            .map(|m| (m.message, Reason::Rejected))
+            .collect();
+        self.dead_letter(letters);
     }
 
     /// Tries again to deliver (credit was returned).
     pub fn try_dispatch(self: &Arc<Self>) {
-        let mut st = self.state.lock();
-        self.dispatch(&mut st);
+        let mut letters = Letters::new();
+        {
+            let mut st = self.state.lock();
+            self.dispatch(&mut st, &mut letters);
+            self.rearm(&mut st);
+        }
+        self.dead_letter(letters);
     }
 
-    fn dispatch(self: &Arc<Self>, st: &mut QueueState) {
+    /// After the ready messages changed: drop heads over the length limit (`drop-head`),
+    /// expired heads, then deliver.
+    fn settle(self: &Arc<Self>, st: &mut QueueState, dl: &mut Letters) {
+        let a = &self.args;
+        if a.overflow == Overflow::DropHead && a.has_limit() {
+            while a.over_limit(st.ready.len(), st.ready.bytes()) {
+                let Some(m) = st.ready.pop() else { break };
+                self.discard(dl, m.message, Reason::Maxlen);
+            }
+        }
+        self.drop_expired(st, dl);
+        self.dispatch(st, dl);
+    }
+
+    /// Drops (or dead-letters) expired messages at the head; RabbitMQ never looks further.
+    fn drop_expired(&self, st: &mut QueueState, dl: &mut Letters) {
+        if st.ready.head_expiry().is_none() {
+            return;
+        }
+        let now = Instant::now();
+        while let Some(m) = st.ready.pop_expired(now) {
+            self.discard(dl, m.message, Reason::Expired);
+        }
+    }
+
+    /// A message leaves the queue without being delivered.
+    fn discard(&self, dl: &mut Letters, message: MessageRef, reason: Reason) {
+        if self.args.dead_letter_exchange.is_some() {
+            dl.push((message, reason));
+        }
+    }
+
+    /// Republishes dead letters through the dead-letter exchange. Never under the queue lock.
+    fn dead_letter(&self, letters: Letters) {
+        if letters.is_empty() {
+            return;
+        }
+        if let Some(vhost) = self.vhost.upgrade() {
+            dead_letter::publish(&vhost, &self.name, &self.args, letters);
+        }
+    }
+
+    fn dispatch(self: &Arc<Self>, st: &mut QueueState, dl: &mut Letters) {
         while !st.ready.is_empty() && !st.consumers.is_empty() {
+            // Expired messages are never delivered.
+            self.drop_expired(st, dl);
             let Some(i) = pick_consumer(st) else { return };
-            let c = &st.consumers[i];
-            let Some(message) = st.ready.pop_front() else {
+            let Some(message) = st.ready.pop() else {
                 return;
             };
-            let ack_required = !c.no_ack;
-            if ack_required {
-                c.credit.take();
-                c.channel_credit.take();
-            }
-            let sent = c.outbox.send(SessionMessage::Deliver {
-                channel: c.channel,
-                consumer_tag: c.tag.clone(),
-                ack_required,
-                queue: self.clone(),
-                message,
-            });
-            if let Err(mpsc::error::SendError(SessionMessage::Deliver { message, .. })) = sent {
+            if let Err(message) = self.send(st, i, message) {
                 // The connection is gone; its cleanup will cancel the consumer. Keep the message.
                 st.ready.push_front(message);
-                st.consumers.remove(i);
-                continue;
             }
-            st.next_consumer = i + 1;
+        }
+    }
+
+    /// Hands `message` to consumer `i`; if its connection is gone, removes the consumer and
+    /// gives the message back.
+    fn send(
+        self: &Arc<Self>,
+        st: &mut QueueState,
+        i: usize,
+        message: QueuedMessage,
+    ) -> Result<(), QueuedMessage> {
+        let c = &st.consumers[i];
+        let ack_required = !c.no_ack;
+        if ack_required {
+            c.credit.take();
+            c.channel_credit.take();
+        }
+        let sent = c.outbox.send(SessionMessage::Deliver {
+            channel: c.channel,
+            consumer_tag: c.tag.clone(),
+            ack_required,
+            queue: self.clone(),
+            message,
+        });
+        match sent {
+            Ok(()) => {
+                st.next_consumer = i + 1;
+                Ok(())
+            }
+            Err(mpsc::error::SendError(SessionMessage::Deliver { message, .. })) => {
+                let c = st.consumers.remove(i);
+                self.consumer_removed(st, &c);
+                Err(message)
+            }
+            Err(_) => unreachable!("only deliveries are sent here"),
+        }
+    }
+
+    /// Bookkeeping after a consumer left: the next single active consumer, `x-expires`.
+    fn consumer_removed(&self, st: &mut QueueState, c: &ConsumerHandle) {
+        if st.active.as_ref().is_some_and(|(conn, ch, tag)| {
+            *conn == c.connection_id && *ch == c.channel && *tag == c.tag
+        }) {
+            st.active = next_active(&st.consumers);
+        }
+        if st.consumers.is_empty() {
+            st.used_at = Instant::now();
         }
     }
 
     /// Adds a consumer.
     pub fn consume(self: &Arc<Self>, consumer: ConsumerHandle) -> AmqpResult {
-        let mut st = self.state.lock();
-        if st.consumers.iter().any(|c| c.exclusive) {
-            return Err(access_refused(format!(
-                "queue '{}' in vhost has an exclusive consumer",
-                self.name
-            )));
+        let mut letters = Letters::new();
+        {
+            let mut st = self.state.lock();
+            if st.consumers.iter().any(|c| c.exclusive) {
+                return Err(access_refused(format!(
+                    "queue '{}' in vhost has an exclusive consumer",
+                    self.name
+                )));
+            }
+            if consumer.exclusive && !st.consumers.is_empty() {
+                return Err(access_refused(format!(
+                    "queue '{}' in vhost already has consumers",
+                    self.name
+                )));
+            }
+            if self.args.single_active_consumer && st.active.is_none() {
+                st.active = Some((
+                    consumer.connection_id,
+                    consumer.channel,
+                    consumer.tag.clone(),
+                ));
+            }
+            st.consumers.push(consumer);
+            st.had_consumer = true;
+            self.dispatch(&mut st, &mut letters);
+            self.rearm(&mut st);
         }
-        if consumer.exclusive && !st.consumers.is_empty() {
-            return Err(access_refused(format!(
-                "queue '{}' in vhost already has consumers",
-                self.name
-            )));
-        }
-        st.consumers.push(consumer);
-        st.had_consumer = true;
-        self.dispatch(&mut st);
+        self.dead_letter(letters);
         Ok(())
     }
 
-    /// Removes a consumer.
-    pub fn cancel(&self, connection_id: u64, channel: u16, tag: &ShortString) -> CancelOutcome {
-        let mut st = self.state.lock();
-        let before = st.consumers.len();
-        st.consumers.retain(|c| {
-            !(c.connection_id == connection_id && c.channel == channel && c.tag == *tag)
-        });
-        if st.consumers.len() == before {
-            return CancelOutcome::NotFound;
-        }
-        if self.options.auto_delete && st.consumers.is_empty() && st.had_consumer {
-            CancelOutcome::RemovedLast
-        } else {
-            CancelOutcome::Removed
-        }
+    /// Removes a consumer; with a single active consumer, the next one takes over.
+    pub fn cancel(
+        self: &Arc<Self>,
+        connection_id: u64,
+        channel: u16,
+        tag: &ShortString,
+    ) -> CancelOutcome {
+        let mut letters = Letters::new();
+        let outcome = {
+            let mut st = self.state.lock();
+            let Some(i) = st.consumers.iter().position(|c| {
+                c.connection_id == connection_id && c.channel == channel && c.tag == *tag
+            }) else {
+                return CancelOutcome::NotFound;
+            };
+            let c = st.consumers.remove(i);
+            self.consumer_removed(&mut st, &c);
+            self.dispatch(&mut st, &mut letters);
+            self.rearm(&mut st);
+            if self.options.auto_delete && st.consumers.is_empty() && st.had_consumer {
+                CancelOutcome::RemovedLast
+            } else {
+                CancelOutcome::Removed
+            }
+        };
+        self.dead_letter(letters);
+        outcome
     }
 
-    /// Takes one message for `basic.get`, with the count left behind.
-    pub fn get(&self) -> Option<(QueuedMessage, u32)> {
-        let mut st = self.state.lock();
-        let m = st.ready.pop_front()?;
-        Some((m, st.ready.len() as u32))
+    /// Takes one message for `basic.get`, with the count left behind; expired messages are
+    /// dropped (or dead-lettered) on the way, never returned.
+    pub fn get(self: &Arc<Self>) -> Option<(QueuedMessage, u32)> {
+        let mut letters = Letters::new();
+        let got = {
+            let mut st = self.state.lock();
+            st.used_at = Instant::now();
+            self.drop_expired(&mut st, &mut letters);
+            let got = st.ready.pop();
+            if got.is_some() {
+                self.drop_expired(&mut st, &mut letters);
+            }
+            self.rearm(&mut st);
+            got.map(|m| (m, st.ready.len() as u32))
+        };
+        self.dead_letter(letters);
+        got
     }
 
     /// Removes every ready message; returns how many.
     pub fn purge(&self) -> u32 {
-        let mut st = self.state.lock();
-        let n = st.ready.len() as u32;
-        st.ready.clear();
-        n
+        self.state.lock().ready.clear() as u32
     }
 
     /// Marks the queue deleted, tells its consumers' connections, and returns the number of
@@ -324,14 +578,120 @@ impl Queue {
                 consumer_tag: c.tag,
             });
         }
-        let n = st.ready.len() as u32;
-        st.ready.clear();
-        n
+        st.active = None;
+        if let Some(t) = &st.timer {
+            t.notify_one();
+        }
+        st.ready.clear() as u32
+    }
+
+    /// Makes sure the timer task wakes at the next head expiry or `x-expires` deadline.
+    fn rearm(self: &Arc<Self>, st: &mut QueueState) {
+        let mut due = st.ready.head_expiry();
+        if let Some(ms) = self.args.expires {
+            if st.consumers.is_empty() {
+                let t = st.used_at + Duration::from_millis(ms);
+                due = Some(due.map_or(t, |d| d.min(t)));
+            }
+        }
+        let Some(due) = due else { return };
+        if st.armed.is_some_and(|a| a <= due) {
+            return;
+        }
+        st.armed = Some(due);
+        match &st.timer {
+            Some(t) => t.notify_one(),
+            None => {
+                // Outside a runtime (unit tests) expiry is only noticed at the next operation.
+                let Ok(rt) = tokio::runtime::Handle::try_current() else {
+                    return;
+                };
+                let notify = Arc::new(Notify::new());
+                st.timer = Some(notify.clone());
+                rt.spawn(run_timer(Arc::downgrade(self), notify));
+            }
+        }
+    }
+
+    /// The timer went off: expire heads, and delete the queue if it stayed unused.
+    fn on_timer(self: &Arc<Self>) {
+        let mut letters = Letters::new();
+        let expire = {
+            let mut st = self.state.lock();
+            st.armed = None;
+            if self.is_deleted() {
+                return;
+            }
+            let now = Instant::now();
+            let expire = self.args.expires.is_some_and(|ms| {
+                st.consumers.is_empty() && now >= st.used_at + Duration::from_millis(ms)
+            });
+            if !expire {
+                self.drop_expired(&mut st, &mut letters);
+                self.dispatch(&mut st, &mut letters);
+                self.rearm(&mut st);
+            }
+            expire
+        };
+        self.dead_letter(letters);
+        if expire {
+            if let Some(vhost) = self.vhost.upgrade() {
+                tracing::debug!(queue = %self.name, "queue expired (x-expires)");
+                vhost.remove_queue(self);
+            }
+        }
     }
 }
 
-/// The next consumer with credit: highest priority first, round-robin among equals.
+/// One task per queue that needs a timer: sleeps until the armed deadline, woken early when
+/// an earlier one is armed; ends with the queue.
+async fn run_timer(queue: Weak<Queue>, notify: Arc<Notify>) {
+    loop {
+        let due = match queue.upgrade() {
+            Some(q) if !q.is_deleted() => q.state.lock().armed,
+            _ => return,
+        };
+        match due {
+            Some(due) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(due) => {
+                        let Some(q) = queue.upgrade() else { return };
+                        q.on_timer();
+                    }
+                    _ = notify.notified() => {}
+                }
+            }
+            None => notify.notified().await,
+        }
+    }
+}
+
+/// The single active consumer after the active one left: the highest priority, earliest
+/// registered (RabbitMQ's `rabbit_queue_consumers:get_consumer`).
+fn next_active(consumers: &[ConsumerHandle]) -> Option<(u64, u16, ShortString)> {
+    let mut best: Option<&ConsumerHandle> = None;
+    for c in consumers {
+        let better = match best {
+            None => true,
+            Some(b) => c.priority > b.priority,
+        };
+        if better {
+            best = Some(c);
+        }
+    }
+    best.map(|c| (c.connection_id, c.channel, c.tag.clone()))
+}
+
+/// The next consumer with credit: the single active one if the queue has one, otherwise the
+/// highest priority first, round-robin among equals.
 fn pick_consumer(st: &QueueState) -> Option<usize> {
+    if let Some((conn, ch, tag)) = &st.active {
+        let i = st
+            .consumers
+            .iter()
+            .position(|c| c.connection_id == *conn && c.channel == *ch && c.tag == *tag)?;
+        return st.consumers[i].can_take().then_some(i);
+    }
     let n = st.consumers.len();
     let top = st
         .consumers

@@ -335,6 +335,38 @@ $tests['fanout: one upload, three services (the talk\'s image upload)'] = functi
     $conn->close();
 };
 
+$tests['nowait declares, binds and consume'] = function () {
+    // With nowait the broker must not answer (php-amqplib would misread a stray -ok);
+    // a synchronous round trip afterwards proves the channel is still in step.
+    $conn = connect();
+    $ch = $conn->channel();
+    $exchange = unique('nowait-ex');
+    $q = unique('nowait-q');
+    $ch->exchange_declare($exchange, 'direct', false, false, true, false, true);
+    $ch->queue_declare($q, false, false, true, false, true);
+    $ch->queue_bind($q, $exchange, 'key', true);
+    [, $count] = $ch->queue_declare($q, true);
+    same(0, (int)$count, 'passive declare after nowait declares');
+    $ch->confirm_select();
+    $ch->basic_publish(new AMQPMessage('routed'), $exchange, 'key');
+    $ch->wait_for_pending_acks(WAIT);
+    $got = [];
+    $ch->basic_consume($q, 'nowait-consumer', false, true, false, true, function (AMQPMessage $m) use (&$got) {
+        $got[] = $m->getBody();
+    });
+    $deadline = microtime(true) + WAIT;
+    while (!$got && microtime(true) < $deadline) {
+        try {
+            $ch->wait(null, false, 0.2);
+        } catch (PhpAmqpLib\Exception\AMQPTimeoutException $e) {
+        }
+    }
+    same(['routed'], $got, 'delivery to a nowait consumer');
+    $ch->queue_delete($q);
+    $ch->exchange_delete($exchange);
+    $conn->close();
+};
+
 $tests['channel error closes only the channel'] = function () {
     $conn = connect();
     $ch = $conn->channel();

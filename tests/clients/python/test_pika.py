@@ -516,3 +516,58 @@ def test_many_channels_on_one_connection(conn):
     for ch in channels:
         ch.close()
     assert conn.is_open
+
+
+def test_wrong_password_is_refused_with_403():
+    params = pika.URLParameters(URI)
+    params.connection_attempts = 1
+    params.socket_timeout = WAIT
+    params.credentials = pika.PlainCredentials(params.credentials.username, "not-the-password")
+    # pika advertises authentication_failure_close, so the broker must answer with
+    # connection.close 403 ACCESS_REFUSED rather than just dropping the socket.
+    with pytest.raises(pika.exceptions.ProbableAuthenticationError) as err:
+        pika.BlockingConnection(params)
+    assert "ConnectionClosedByBroker: (403) 'ACCESS_REFUSED" in str(err.value), str(err.value)
+
+
+def test_missing_vhost_is_refused():
+    params = pika.URLParameters(URI)
+    params.connection_attempts = 1
+    params.socket_timeout = WAIT
+    params.virtual_host = unique("no-such-vhost")
+    with pytest.raises(pika.exceptions.ProbableAccessDeniedError) as err:
+        pika.BlockingConnection(params)
+    assert "ConnectionClosedByBroker: (530) 'NOT_ALLOWED" in str(err.value), str(err.value)
+
+
+def test_exclusive_consumer_excludes_others(conn, ch):
+    q = temp_queue(ch, "exclusive-consumer")
+    ch.basic_consume(queue=q, on_message_callback=lambda *a: None, exclusive=True)
+    other = conn.channel()
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker) as err:
+        other.basic_consume(queue=q, on_message_callback=lambda *a: None)
+    assert err.value.reply_code == 403, str(err.value)
+
+
+def test_nack_multiple_requeues_in_order(conn, ch):
+    ch.confirm_delivery()
+    q = temp_queue(ch, "nack-multiple")
+    for i in range(5):
+        ch.basic_publish(exchange="", routing_key=q, body=str(i).encode())
+    got = consume_n(conn, ch, q, 5, ack=False)
+    ch.basic_nack(delivery_tag=got[-1][0].delivery_tag, multiple=True, requeue=True)
+    again = [ch.basic_get(queue=q, auto_ack=True) for _ in range(5)]
+    assert [b for _, _, b in again] == [str(i).encode() for i in range(5)], "requeued in original order"
+    assert all(m.redelivered for m, _, _ in again)
+
+
+def test_a_thousand_confirmed_publishes(conn, ch):
+    ch.confirm_delivery()
+    q = temp_queue(ch, "thousand")
+    start = time.monotonic()
+    for i in range(1000):
+        ch.basic_publish(exchange="", routing_key=q, body=b"%d" % i)
+    assert time.monotonic() - start < 60
+    assert message_count(ch, q) == 1000
+    got = consume_n(conn, ch, q, 1000, auto_ack=True)
+    assert [b for _, _, b in got] == [b"%d" % i for i in range(1000)]
