@@ -2,7 +2,7 @@
 //! and routing through the exchange graph.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::RwLock;
 use rand::Rng;
@@ -10,7 +10,7 @@ use warren_core::codec::{FieldTable, ShortString};
 
 use crate::error::{access_refused, command_invalid, not_found, precondition_failed, AmqpResult};
 use crate::message::Message;
-use crate::queue::{Queue, QueueOptions};
+use crate::queue::{args, Queue, QueueArgs, QueueOptions};
 use crate::routing::{Destination, Exchange, ExchangeKind};
 
 /// What `exchange.declare` asks for.
@@ -56,6 +56,8 @@ pub struct VHost {
     pub name: String,
     exchanges: RwLock<HashMap<ShortString, Arc<Exchange>>>,
     queues: RwLock<HashMap<ShortString, Arc<Queue>>>,
+    /// Itself, for queues (dead-lettering, `x-expires`).
+    me: Weak<VHost>,
 }
 
 fn inequivalent(
@@ -74,10 +76,15 @@ fn inequivalent(
 impl VHost {
     /// A vhost with the default exchange and the predeclared `amq.*` exchanges.
     pub fn new(name: &str) -> Arc<VHost> {
+        Arc::new_cyclic(|me| VHost::with_default_exchanges(name, me.clone()))
+    }
+
+    fn with_default_exchanges(name: &str, me: Weak<VHost>) -> VHost {
         let vhost = VHost {
             name: name.to_string(),
             exchanges: RwLock::default(),
             queues: RwLock::default(),
+            me,
         };
         {
             let mut ex = vhost.exchanges.write();
@@ -103,7 +110,7 @@ impl VHost {
                 );
             }
         }
-        Arc::new(vhost)
+        vhost
     }
 
     /// The exchange called `name`.
@@ -209,6 +216,7 @@ impl VHost {
         if d.passive {
             let q = self.queue_or_404(&d.name)?;
             q.check_access(connection_id)?;
+            q.touch();
             return Ok(q);
         }
         let name = if d.name.is_empty() {
@@ -262,15 +270,13 @@ impl VHost {
                     o.auto_delete,
                 ));
             }
-            if let Some(key) = first_different_key(&o.arguments, &options.arguments) {
-                return Err(precondition_failed(format!(
-                    "inequivalent arg '{key}' for queue '{name}' in vhost '{}'",
-                    self.name
-                )));
-            }
+            args::check_equivalence(&name, &self.name, &o.arguments, &options.arguments)?;
+            existing.touch();
             return Ok(existing.clone());
         }
-        let q = Queue::new(name.clone(), options);
+        let parsed = QueueArgs::parse(&name, &self.name, &options.arguments)?;
+        let q = Queue::with_args(name.clone(), options, parsed, self.me.clone());
+        q.touch();
         queues.insert(name, q.clone());
         Ok(q)
     }
@@ -419,17 +425,6 @@ impl VHost {
             }
         }
     }
-}
-
-fn first_different_key(a: &FieldTable, b: &FieldTable) -> Option<String> {
-    for (k, v) in a.iter() {
-        if b.get(&k.as_str()) != Some(v) {
-            return Some(k.to_string());
-        }
-    }
-    b.iter()
-        .find(|(k, _)| a.get(&k.as_str()).is_none())
-        .map(|(k, _)| k.to_string())
 }
 
 /// `amq.gen-` followed by 22 URL-safe base64 characters, like RabbitMQ's generated names.

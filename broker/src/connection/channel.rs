@@ -881,6 +881,13 @@ impl Session {
                 return Ok(());
             }
         }
+        if let Err(why) = crate::message::parse_expiration(&header.properties) {
+            let exp = header.properties.expiration.clone().unwrap_or_default();
+            let e = precondition_failed(format!("invalid expiration '{exp}': {}", why.0))
+                .caused_by(60, 40);
+            self.channel_exception(ch, e);
+            return Ok(());
+        }
         let mut properties = header.properties;
         if properties
             .reply_to
@@ -930,6 +937,7 @@ impl Session {
             let m = QueuedMessage {
                 message: message.clone(),
                 redelivered: false,
+                expires_at: None,
             };
             self.state.reply_to.deliver(&message.routing_key, m);
         } else {
@@ -947,24 +955,32 @@ impl Session {
                 .out
                 .push_content(ch, &message.properties, &message.body, self.frame_max);
         }
+        // A queue may refuse the message (x-overflow reject-publish): the publish is nacked
+        // if any queue refused it, as in RabbitMQ; the others keep their copy.
+        let mut refused = false;
         for q in queues.drain(..) {
-            q.publish(QueuedMessage {
-                message: message.clone(),
-                redelivered: false,
-            });
+            refused |= !q.publish(message.clone());
         }
         self.route_buf = queues;
         if let Some(state) = self.channels.get_mut(&ch) {
             if let Some(seq) = state.confirm_next {
+                // Routing is synchronous, so confirms go out in publish order.
                 state.confirm_next = Some(seq + 1);
-                self.out.push_method(
-                    ch,
-                    &codec::BasicAck {
+                let confirm = if refused {
+                    codec::BasicNack {
+                        delivery_tag: seq,
+                        multiple: false,
+                        requeue: false,
+                    }
+                    .into()
+                } else {
+                    codec::BasicAck {
                         delivery_tag: seq,
                         multiple: false,
                     }
-                    .into(),
-                );
+                    .into()
+                };
+                self.out.push_method(ch, &confirm);
             }
         }
     }
@@ -1048,7 +1064,8 @@ impl Session {
         }
         match requeue {
             Some(true) => requeue_all(settled),
-            Some(false) | None => drop(settled),
+            Some(false) => reject_all(settled),
+            None => drop(settled),
         }
         if channel_exhausted {
             self.redispatch_channel(ch);
@@ -1140,6 +1157,20 @@ impl Session {
 }
 
 /// Requeues settled or abandoned deliveries, grouped by queue, keeping their order.
+/// Settles deliveries rejected without requeue: their queues dead-letter them (`rejected`).
+fn reject_all(entries: Vec<Unacked>) {
+    let mut by_queue: Vec<(Arc<Queue>, Vec<QueuedMessage>)> = Vec::new();
+    for u in entries {
+        match by_queue.iter_mut().find(|(q, _)| Arc::ptr_eq(q, &u.queue)) {
+            Some((_, v)) => v.push(u.message),
+            None => by_queue.push((u.queue, vec![u.message])),
+        }
+    }
+    for (q, messages) in by_queue {
+        q.reject(messages);
+    }
+}
+
 fn requeue_all(entries: Vec<Unacked>) {
     // Credit is returned by the callers that need it (once: giving it here as well let a
     // consumer exceed its prefetch after a nack with requeue).
