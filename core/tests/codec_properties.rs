@@ -457,3 +457,32 @@ proptest! {
         prop_assert_eq!(decode_frame(&mut buf, FRAME_MAX), Err(DecodeError::UnknownFrameType(kind)));
     }
 }
+
+/// Header order survives a round trip (brokers and apps relay tables byte for byte, as
+/// RabbitMQ does), while equality ignores order (as RabbitMQ's equivalence checks do).
+#[test]
+fn tables_keep_their_order_and_compare_without_it() {
+    let mut t = FieldTable::new();
+    for k in ["zeta", "alpha", "mid"] {
+        t.insert(k, k).unwrap();
+    }
+    t.insert("alpha", "again").unwrap();
+    let frame = headers_frame(t.clone());
+    let mut buf = BytesMut::new();
+    frame.encode(&mut buf);
+    let Some(Frame::Header(_, h)) = decode_frame(&mut buf, 0).unwrap() else {
+        panic!("not a header frame");
+    };
+    let decoded = h.properties.headers.unwrap();
+    let keys: Vec<String> = decoded.iter().map(|(k, _)| k.to_string()).collect();
+    assert_eq!(keys, ["zeta", "alpha", "mid"]);
+    assert_eq!(
+        decoded.get("alpha").and_then(|v| v.as_str()).as_deref(),
+        Some("again")
+    );
+    let mut reversed = FieldTable::new();
+    for (k, v) in decoded.iter().collect::<Vec<_>>().into_iter().rev() {
+        reversed.insert_key(k.clone(), v.clone());
+    }
+    assert_eq!(reversed, decoded);
+}

@@ -2,7 +2,6 @@
 //! understands (`t b B s u I i l f d D S A T F V x`).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -425,45 +424,69 @@ field_value_from! {
     String => LongString, Vec<FieldValue> => Array, FieldTable => Table,
 }
 
-/// An AMQP field table. Keys are short strings; RabbitMQ compares tables without regard to
-/// order, so the table is kept sorted by key.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FieldTable(BTreeMap<ShortString, FieldValue>);
+/// An AMQP field table. Entries keep the order they were inserted or received in, so a table
+/// relayed by a broker or re-published by an application goes out byte for byte as it came
+/// in (RabbitMQ preserves header order too). Equality ignores order, as RabbitMQ's equivalence
+/// checks do.
+#[derive(Debug, Clone, Default)]
+pub struct FieldTable(Vec<(ShortString, FieldValue)>);
+
+impl PartialEq for FieldTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .all(|(k, v)| other.get_bytes(k.as_bytes()) == Some(v))
+    }
+}
 
 impl FieldTable {
     /// An empty table.
     pub fn new() -> Self {
-        FieldTable(BTreeMap::new())
+        FieldTable(Vec::new())
     }
 
-    /// Inserts `value` under `key`, replacing an earlier value. Keys longer than 255 bytes are
-    /// refused.
+    /// Inserts `value` under `key`, replacing an earlier value in place. Keys longer than 255
+    /// bytes are refused.
     pub fn insert(
         &mut self,
         key: &str,
         value: impl Into<FieldValue>,
     ) -> Result<Option<FieldValue>, ShortStringTooLong> {
-        Ok(self.0.insert(ShortString::try_from(key)?, value.into()))
+        Ok(self.insert_key(ShortString::try_from(key)?, value.into()))
     }
 
-    /// Inserts with an already-validated key.
+    /// Inserts with an already-validated key, replacing an earlier value in place.
     pub fn insert_key(&mut self, key: ShortString, value: FieldValue) -> Option<FieldValue> {
-        self.0.insert(key, value)
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, slot)) => Some(std::mem::replace(slot, value)),
+            None => {
+                self.0.push((key, value));
+                None
+            }
+        }
     }
 
-    /// The value under `key`.
-    pub fn get(&self, key: &str) -> Option<&FieldValue> {
-        // BTreeMap<ShortString,_> cannot be queried by &str directly; tables are small.
+    fn get_bytes(&self, key: &[u8]) -> Option<&FieldValue> {
         self.0
             .iter()
-            .find(|(k, _)| k.as_bytes() == key.as_bytes())
+            .find(|(k, _)| k.as_bytes() == key)
             .map(|(_, v)| v)
+    }
+
+    /// The value under `key` (the first, if a peer sent the key twice).
+    pub fn get(&self, key: &str) -> Option<&FieldValue> {
+        self.get_bytes(key.as_bytes())
     }
 
     /// Removes and returns the value under `key`.
     pub fn remove(&mut self, key: &str) -> Option<FieldValue> {
-        let k = ShortString::try_from(key).ok()?;
-        self.0.remove(&k)
+        let i = self
+            .0
+            .iter()
+            .position(|(k, _)| k.as_bytes() == key.as_bytes())?;
+        Some(self.0.remove(i).1)
     }
 
     /// True if `key` is present.
@@ -481,9 +504,9 @@ impl FieldTable {
         self.0.is_empty()
     }
 
-    /// Entries in key order.
+    /// Entries in order.
     pub fn iter(&self) -> impl Iterator<Item = (&ShortString, &FieldValue)> {
-        self.0.iter()
+        self.0.iter().map(|(k, v)| (k, v))
     }
 
     /// Bytes this table takes on the wire, length prefix included.
@@ -517,25 +540,30 @@ impl FieldTable {
         }
         let len = r.u32()? as usize;
         let mut inner = r.sub_reader(len)?;
-        let mut map = BTreeMap::new();
+        let mut entries = Vec::new();
         while !inner.is_empty() {
             let key = inner.short_string()?;
             let value = FieldValue::decode_nested(&mut inner, depth)?;
-            map.insert(key, value);
+            entries.push((key, value));
         }
-        Ok(FieldTable(map))
+        Ok(FieldTable(entries))
     }
 }
 
 impl FromIterator<(ShortString, FieldValue)> for FieldTable {
+    /// Collects entries in order; a repeated key replaces the earlier value in place.
     fn from_iter<I: IntoIterator<Item = (ShortString, FieldValue)>>(iter: I) -> Self {
-        FieldTable(iter.into_iter().collect())
+        let mut t = FieldTable::new();
+        for (k, v) in iter {
+            t.insert_key(k, v);
+        }
+        t
     }
 }
 
 impl IntoIterator for FieldTable {
     type Item = (ShortString, FieldValue);
-    type IntoIter = std::collections::btree_map::IntoIter<ShortString, FieldValue>;
+    type IntoIter = std::vec::IntoIter<(ShortString, FieldValue)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
