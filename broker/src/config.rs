@@ -338,6 +338,8 @@ pub struct LimitsEntry {
     pub max_message_size: Option<u64>,
     /// Time for the handshake, milliseconds (as RabbitMQ's `handshake_timeout`).
     pub handshake_timeout_ms: Option<u64>,
+    /// How long a connection refused silently during the handshake is held, milliseconds.
+    pub silent_close_delay_ms: Option<u64>,
 }
 
 impl ConfigFile {
@@ -396,6 +398,9 @@ impl ConfigFile {
         }
         if let Some(v) = l.handshake_timeout_ms {
             next.handshake_timeout = Duration::from_millis(v);
+        }
+        if let Some(v) = l.silent_close_delay_ms {
+            next.silent_close_delay = Duration::from_millis(v);
         }
         next.validate()?;
         *config = next;

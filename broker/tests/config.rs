@@ -52,6 +52,7 @@ fn full_file() {
         max_connections = 100
         max_message_size = 1048576
         handshake_timeout_ms = 2500
+        silent_close_delay_ms = 250
 
         [[users]]
         name = "admin"
@@ -82,6 +83,7 @@ fn full_file() {
     assert_eq!((c.frame_max, c.channel_max, c.heartbeat), (65536, 64, 30));
     assert_eq!((c.max_connections, c.max_message_size), (100, 1_048_576));
     assert_eq!(c.handshake_timeout, Duration::from_millis(2500));
+    assert_eq!(c.silent_close_delay, Duration::from_millis(250));
     let admin = &c.users[0];
     assert_eq!(admin.name, "admin");
     assert_eq!(admin.tags, vec!["administrator".to_string()]);
