@@ -290,6 +290,7 @@ async fn ack_multiple(t: &Target) {
     ds[2].ack_multiple().unwrap();
     within("channel.close", cch.close()).await.unwrap();
     // m4 and m5 come back, redelivered.
+    wait_ready(&ch, &q, 2).await;
     let rest: Vec<_> = {
         let mut v = Vec::new();
         while let Some(d) = get(&ch, &q).await {
@@ -467,6 +468,7 @@ async fn unacked_requeued_when_channel_closes(t: &Target) {
     let ds = [next(&mut c).await, next(&mut c).await, next(&mut c).await];
     ds[1].ack().unwrap();
     within("channel.close", cch.close()).await.unwrap();
+    wait_ready(&ch, &q, 2).await;
     let mut got = Vec::new();
     while let Some(d) = get(&ch, &q).await {
         got.push((body(&d), d.redelivered));
@@ -481,6 +483,7 @@ async fn unacked_requeued_when_channel_closes(t: &Target) {
     ech.basic_ack(999, false).unwrap();
     let r = within("next method", ech.basic_qos(0, false)).await;
     assert_channel_closed(r, 406, BASIC_ACK);
+    wait_ready(&ch, &q, 1).await;
     let back = get(&ch, &q)
         .await
         .expect("requeued after the channel error");
@@ -504,13 +507,8 @@ async fn unacked_requeued_when_connection_closes(t: &Target) {
     let _ = next_bodies(&mut c, 2).await;
     assert_eq!(ready_count(&ch, &q).await, 0);
     close(other).await;
+    wait_ready(&ch, &q, 2).await;
     let mut got = Vec::new();
-    for _ in 0..50 {
-        if ready_count(&ch, &q).await == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
     while let Some(d) = get(&ch, &q).await {
         got.push((body(&d), d.redelivered));
         d.ack().unwrap();
@@ -780,6 +778,7 @@ async fn transactions_hold_acks_until_commit(t: &Target) {
     d.ack().unwrap();
     within("tx.rollback", tx.tx_rollback()).await.unwrap();
     within("channel.close", tx.close()).await.unwrap();
+    wait_ready(&ch, &q, 2).await;
     let back = get(&ch, &q).await.unwrap();
     assert_eq!((body(&back), back.redelivered), ("m1".into(), true));
     back.reject(true).unwrap();
@@ -792,7 +791,7 @@ async fn transactions_hold_acks_until_commit(t: &Target) {
     d.ack().unwrap();
     sync(&tx).await;
     within("channel.close", tx.close()).await.unwrap();
-    assert_eq!(ready_count(&ch, &q).await, 2);
+    wait_ready(&ch, &q, 2).await;
 
     // Committed acks are applied; after a rollback the tag can be acked again.
     let tx = channel(&conn).await;

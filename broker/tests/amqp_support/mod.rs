@@ -377,6 +377,20 @@ pub async fn ready_count(ch: &Channel, queue: &str) -> u32 {
     .message_count
 }
 
+/// Waits until `queue` holds `n` ready messages (RabbitMQ requeues a closed channel's or
+/// connection's deliveries asynchronously), failing after 10 s.
+pub async fn wait_ready(ch: &Channel, queue: &str, n: u32) {
+    within("messages to be ready", async {
+        loop {
+            if ready_count(ch, queue).await == n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+}
+
 /// Unwraps a channel error with this reply code and failing method.
 #[track_caller]
 pub fn assert_channel_closed(
