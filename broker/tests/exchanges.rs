@@ -1230,7 +1230,48 @@ async fn binding_identity(t: &Target) {
     .unwrap();
     publish_confirmed(&ch, &x, "k", "6").await;
     assert!(drain(&ch, &q).await.is_empty());
-    delete_exchanges(&ch, &[&x, &other]).await;
+    // Arguments are compared as tables: their order does not matter.
+    let h = exchange(&ch, "bind-id-headers", "headers").await;
+    let q2 = queue(&ch, "bind-id-headers").await;
+    bind(
+        &ch,
+        &q2,
+        &h,
+        "",
+        table(&[("x-match", "any"), ("a", "1"), ("b", "2")]),
+    )
+    .await;
+    bind(
+        &ch,
+        &q2,
+        &h,
+        "",
+        table(&[("b", "2"), ("a", "1"), ("x-match", "any")]),
+    )
+    .await;
+    let props = BasicProperties {
+        headers: Some(table(&[("a", "1")])),
+        ..Default::default()
+    };
+    publish_confirmed_props(&ch, &h, "", "h1", props.clone()).await;
+    assert_eq!(drain(&ch, &q2).await, ["h1"]);
+    within(
+        "unbind with reordered arguments",
+        ch.queue_unbind(
+            &q2,
+            &h,
+            "",
+            table(&[("a", "1"), ("b", "2"), ("x-match", "any")]),
+        ),
+    )
+    .await
+    .unwrap();
+    publish_confirmed_props(&ch, &h, "", "h2", props).await;
+    assert!(
+        drain(&ch, &q2).await.is_empty(),
+        "one unbind removed the binding"
+    );
+    delete_exchanges(&ch, &[&x, &other, &h]).await;
     close(conn).await;
 }
 
