@@ -64,7 +64,13 @@ pub fn make_message(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    // In RabbitMQ's order: a first entry goes out as count, reason, queue, time, exchange,
+    // routing-keys[, original-expiration].
     let mut info = FieldTable::new();
+    info.insert_key(
+        ShortString::from_static("count"),
+        FieldValue::LongLongInt(1),
+    );
     info.insert_key(ShortString::from_static("reason"), long(reason.as_str()));
     info.insert_key(ShortString::from_static("queue"), short_value(queue));
     info.insert_key(
@@ -99,22 +105,23 @@ pub fn make_message(
     }
 }
 
+/// `rabbit_misc:sort_field_table`: a stable sort by key.
+fn sorted(t: FieldTable) -> FieldTable {
+    let mut entries: Vec<_> = t.into_iter().collect();
+    entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    entries.into_iter().collect()
+}
+
 fn count_of(t: &FieldTable) -> i64 {
     t.get("count").and_then(|v| v.as_i64()).unwrap_or(1)
 }
 
 /// `rabbit_dead_letter:update_x_death_header`: the first death adds `x-first-death-*`; a
 /// repeated (queue, reason) increments that entry's count and moves it to the front, leaving
-/// its other fields as they were.
+/// its other fields as they were. `info` starts with a count of 1. As in RabbitMQ, the headers
+/// come out sorted by key, and so does the front entry unless it is the very first death.
 fn update_x_death(headers: &mut FieldTable, info: FieldTable, queue: &ShortString, reason: Reason) {
     let key = ShortString::from_static("x-death");
-    let fresh = |mut info: FieldTable| {
-        info.insert_key(
-            ShortString::from_static("count"),
-            FieldValue::LongLongInt(1),
-        );
-        FieldValue::Table(info)
-    };
     match headers.get("x-death") {
         None => {
             let exchange = info.get("exchange").cloned().unwrap_or(long(""));
@@ -127,7 +134,7 @@ fn update_x_death(headers: &mut FieldTable, info: FieldTable, queue: &ShortStrin
                 ShortString::from_static("x-first-death-queue"),
                 short_value(queue),
             );
-            headers.insert_key(key, FieldValue::Array(vec![fresh(info)]));
+            headers.insert_key(key, FieldValue::Array(vec![FieldValue::Table(info)]));
         }
         Some(FieldValue::Array(deaths)) => {
             let q = queue.as_str();
@@ -140,7 +147,7 @@ fn update_x_death(headers: &mut FieldTable, info: FieldTable, queue: &ShortStrin
             let (same, others): (Vec<FieldValue>, Vec<FieldValue>) =
                 deaths.iter().cloned().partition(|v| matches(v));
             let entry = match same.first().and_then(|v| v.as_table()) {
-                None => fresh(info),
+                None => FieldValue::Table(sorted(info)),
                 Some(first) => {
                     // Entries from before RabbitMQ grouped deaths are merged into one.
                     let total: i64 = same.iter().filter_map(|v| v.as_table()).map(count_of).sum();
@@ -149,7 +156,7 @@ fn update_x_death(headers: &mut FieldTable, info: FieldTable, queue: &ShortStrin
                         ShortString::from_static("count"),
                         FieldValue::LongLongInt(total + 1),
                     );
-                    FieldValue::Table(t)
+                    FieldValue::Table(sorted(t))
                 }
             };
             let mut list = Vec::with_capacity(others.len() + 1);
@@ -159,9 +166,10 @@ fn update_x_death(headers: &mut FieldTable, info: FieldTable, queue: &ShortStrin
         }
         Some(_) => {
             // Not an array (a client re-published it with converted headers): start over.
-            headers.insert_key(key, FieldValue::Array(vec![fresh(info)]));
+            headers.insert_key(key, FieldValue::Array(vec![FieldValue::Table(info)]));
         }
     }
+    *headers = sorted(std::mem::take(headers));
 }
 
 /// `rabbit_dead_letter:is_cycle`: the target queue is already in the history, and no death
@@ -289,6 +297,28 @@ mod tests {
         );
         assert_eq!(at(&x[0], "original-expiration"), long("500"));
         assert!(matches!(at(&x[0], "time"), FieldValue::Timestamp(_)));
+        let keys = |t: &FieldTable| t.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            keys(&x[0]),
+            [
+                "count",
+                "reason",
+                "queue",
+                "time",
+                "exchange",
+                "routing-keys",
+                "original-expiration"
+            ]
+        );
+        assert_eq!(
+            keys(h),
+            [
+                "x-death",
+                "x-first-death-exchange",
+                "x-first-death-queue",
+                "x-first-death-reason"
+            ]
+        );
     }
 
     #[test]
@@ -309,6 +339,21 @@ mod tests {
         // The entry keeps the fields of the first death in that queue for that reason.
         assert_eq!(at(&x[0], "exchange"), long("ex"));
         assert_eq!(at(&x[1], "queue"), long("q2"));
+        let keys = |t: &FieldTable| t.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>();
+        // The front entry was rewritten, so sorted; the other one as it was written (sorted too,
+        // as it was not the very first death).
+        assert_eq!(
+            keys(&x[0]),
+            [
+                "count",
+                "exchange",
+                "queue",
+                "reason",
+                "routing-keys",
+                "time"
+            ]
+        );
+        assert_eq!(keys(&x[1]), keys(&x[0]));
         let h = c.properties.headers.as_ref().unwrap();
         assert_eq!(at(h, "x-first-death-queue"), long("q1"));
         assert_eq!(at(h, "x-first-death-reason"), long("rejected"));
