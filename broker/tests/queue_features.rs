@@ -278,12 +278,12 @@ fn dead_letter_to(target: &str) -> Vec<(&'static str, FieldValue)> {
 async fn queue_ttl_expires_messages_without_consumers() {
     let t = target().await;
     let (conn, ch) = t.confirming().await;
-    let q = queue(&ch, "ttl", args(&[("x-message-ttl", int(150))])).await;
+    let q = queue(&ch, "ttl", args(&[("x-message-ttl", int(400))])).await;
     for b in ["a", "b", "c"] {
         publish_confirm(&ch, "", &q, b, BasicProperties::default()).await;
     }
     assert_eq!(message_count(&ch, &q).await, 3);
-    sleep_ms(400).await;
+    sleep_ms(900).await;
     // Dropped by the queue's timer, not only when someone looks.
     assert_eq!(message_count(&ch, &q).await, 0);
     assert!(get(&ch, &q, true).await.is_none());
@@ -471,7 +471,7 @@ async fn unused_queue_expires() {
     let t = target().await;
     let (conn, ch) = t.open().await;
     let q = name("expires");
-    let a = || args(&[("x-expires", int(300))]);
+    let a = || args(&[("x-expires", int(500))]);
     ch.queue_declare(&q, QueueDeclareOptions::default(), a())
         .await
         .unwrap();
@@ -483,23 +483,23 @@ async fn unused_queue_expires() {
         BasicProperties::default(),
     )
     .await;
-    // basic.get and redeclaring count as use: it outlives its 300 ms.
+    // Redeclaring and basic.get count as use: each keeps it well past its 500 ms.
     for _ in 0..4 {
         sleep_ms(150).await;
         ch.queue_declare(&q, QueueDeclareOptions::default(), a())
             .await
             .unwrap();
     }
-    for _ in 0..3 {
+    for _ in 0..4 {
         sleep_ms(150).await;
         get(&ch, &q, true).await;
     }
     // A consumer keeps it too.
     let c = consume(&ch, &q, true).await;
-    sleep_ms(500).await;
+    sleep_ms(800).await;
     assert_eq!(message_count(&ch, &q).await, 0);
     c.cancel().await.unwrap();
-    sleep_ms(600).await;
+    sleep_ms(1000).await;
     let err = ch
         .queue_declare(
             &q,
@@ -733,6 +733,18 @@ async fn priority_queue_delivers_higher_priorities_first() {
     publish_confirm(&ch, "", &q, "high2", props_priority(4)).await;
     d.reject(true).unwrap();
     assert_eq!(drain(&ch, &q).await, ["high", "high2", "low"]);
+
+    // Over its length limit, a priority queue drops the head: its highest-priority message.
+    let limited = queue(
+        &ch,
+        "prio-maxlen",
+        args(&[("x-max-priority", int(5)), ("x-max-length", int(2))]),
+    )
+    .await;
+    for (b, p) in [("a", 1), ("b", 5), ("c", 1)] {
+        publish_confirm(&ch, "", &limited, b, props_priority(p)).await;
+    }
+    assert_eq!(drain(&ch, &limited).await, ["a", "c"]);
 
     // Without x-max-priority, priorities are ignored.
     let plain = queue(&ch, "no-prio", FieldTable::new()).await;
