@@ -24,6 +24,7 @@ cases!(
     basic_get_does_not_use_channel_prefetch,
     ack_multiple,
     nack_and_reject_with_requeue,
+    requeue_restores_original_order,
     nack_and_reject_without_requeue_drop,
     requeue_keeps_the_prefetch_limit,
     recover_requeues_unacked,
@@ -41,11 +42,6 @@ cases!(
     transactions_hold_acks_until_commit,
     transaction_and_confirm_modes_exclude_each_other,
     user_id_must_match_the_authenticated_user,
-);
-
-known_divergence!(
-    requeue_restores_original_order,
-    "warren-broker requeues at the head of the queue, in the order of the requeues: needs a per-queue sequence number (queue/)"
 );
 
 fn ack_mode() -> BasicConsumeOptions {

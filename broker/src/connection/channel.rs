@@ -938,6 +938,7 @@ impl Session {
                 message: message.clone(),
                 redelivered: false,
                 expires_at: None,
+                seq: 0,
             };
             self.state.reply_to.deliver(&message.routing_key, m);
         } else {

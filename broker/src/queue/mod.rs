@@ -38,6 +38,9 @@ pub struct QueuedMessage {
     /// When it expires (the smaller of `x-message-ttl` and its `expiration`, from when it was
     /// enqueued); kept across requeues, as in RabbitMQ.
     pub expires_at: Option<Instant>,
+    /// Its place in the queue, in enqueue order: a requeued message goes back to it, as in
+    /// RabbitMQ (0 outside a queue).
+    pub seq: u64,
 }
 
 /// Prefetch accounting shared by a queue (which spends credit when it delivers) and the
@@ -303,6 +306,7 @@ impl Queue {
             expires_at: self.expiry_for(&message),
             message,
             redelivered: false,
+            seq: st.ready.take_seq(),
         };
         // Nothing ahead of it: straight to a consumer that can take it, even with a TTL of 0
         // (RabbitMQ delivers such messages if it can at once).
@@ -334,8 +338,9 @@ impl Queue {
         Some(Instant::now() + Duration::from_millis(ttl))
     }
 
-    /// Puts messages back (nack/reject with requeue, channel close), marked redelivered, ahead
-    /// of everything not yet delivered and in their original order.
+    /// Puts messages back (nack/reject with requeue, channel close), marked redelivered, at
+    /// their original places: ahead of everything enqueued after them, whatever order the
+    /// requeues come in.
     pub fn requeue(self: &Arc<Self>, messages: Vec<QueuedMessage>) {
         let mut letters = Letters::new();
         {

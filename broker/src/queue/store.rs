@@ -16,6 +16,8 @@ pub(crate) struct Store {
     bytes: usize,
     /// How many ready messages have an expiry (0: no TTL work to do).
     expiring: usize,
+    /// The next message's place in the queue ([`QueuedMessage::seq`]).
+    next_seq: u64,
 }
 
 impl Store {
@@ -27,7 +29,15 @@ impl Store {
             len: 0,
             bytes: 0,
             expiring: 0,
+            next_seq: 1,
         }
+    }
+
+    /// A place for a message being enqueued; each band stays sorted by it.
+    pub(crate) fn take_seq(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
     }
 
     fn band(&self, m: &QueuedMessage) -> usize {
@@ -57,11 +67,14 @@ impl Store {
         self.bands[b].push_back(m);
     }
 
-    /// Puts a requeued message at the front of its priority.
+    /// Puts a requeued message back at its place in its priority: after the messages
+    /// enqueued before it, ahead of those enqueued after (usually at or near the front).
     pub(crate) fn push_front(&mut self, m: QueuedMessage) {
         self.added(&m);
         let b = self.band(&m);
-        self.bands[b].push_front(m);
+        let band = &mut self.bands[b];
+        let at = band.partition_point(|x| x.seq < m.seq);
+        band.insert(at, m);
     }
 
     fn head_band(&self) -> Option<usize> {

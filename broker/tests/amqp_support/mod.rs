@@ -130,34 +130,6 @@ macro_rules! cases {
     };
 }
 
-/// Like [`cases!`] for a case where warren-broker is known to differ from RabbitMQ: the
-/// `warren` test is ignored with `reason` (run it with `--ignored`), the oracle one runs.
-#[macro_export]
-macro_rules! known_divergence {
-    ($name:ident, $reason:literal) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = $reason]
-            async fn warren() {
-                let target = $crate::amqp_support::Target::warren().await;
-                super::$name(&target).await;
-                target.finish().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn rabbitmq() {
-                match $crate::amqp_support::Target::oracle() {
-                    Some(target) => super::$name(&target).await,
-                    None => eprintln!(
-                        "skipped: set {} to run against RabbitMQ",
-                        $crate::amqp_support::ORACLE_ENV
-                    ),
-                }
-            }
-        }
-    };
-}
-
 /// Opens another channel.
 pub async fn channel(conn: &Connection) -> Channel {
     within("channel.open", conn.open_channel())
