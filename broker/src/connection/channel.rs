@@ -47,7 +47,9 @@ impl BodyParts {
         *self = match std::mem::replace(self, BodyParts::Empty) {
             BodyParts::Empty => BodyParts::One(frame),
             BodyParts::One(first) => {
-                let mut buf = BytesMut::with_capacity(total.max(first.len() + frame.len()));
+                // The header's size is the peer's word: reserve at most 1 MiB up front.
+                let reserve = total.min(1 << 20).max(first.len() + frame.len());
+                let mut buf = BytesMut::with_capacity(reserve);
                 buf.extend_from_slice(&first);
                 buf.extend_from_slice(&frame);
                 BodyParts::Many(buf)
@@ -134,15 +136,14 @@ impl ChannelState {
         max_size: u64,
     ) -> AmqpResult<bool> {
         let Some(pending) = self.content.as_mut().filter(|p| p.header.is_none()) else {
-            return Err(unexpected(
-                "content header without a preceding basic.publish",
-            ));
+            return Err(self.unexpected_content());
         };
         if header.class_id != BasicProperties::CLASS_ID {
             return Err(unexpected(format!(
-                "content header for class {}",
+                "expected content header for class 60, got one for class {} instead",
                 header.class_id
-            )));
+            ))
+            .caused_by(60, 40));
         }
         if header.body_size > max_size {
             self.content = None;
@@ -160,19 +161,37 @@ impl ChannelState {
     /// Takes a body frame; returns whether the message is complete.
     pub(crate) fn content_body(&mut self, body: Bytes) -> AmqpResult<bool> {
         let Some(pending) = self.content.as_mut() else {
-            return Err(unexpected("content body without a preceding basic.publish"));
+            return Err(self.unexpected_content());
         };
         let Some(header) = &pending.header else {
-            return Err(unexpected("content body before its content header"));
+            return Err(self.unexpected_content());
         };
         let total = header.body_size as usize;
         if pending.body.len() + body.len() > total {
-            return Err(crate::error::frame_error(
-                "content body longer than the size its header declared",
-            ));
+            // RabbitMQ then waits for a body that cannot complete, and refuses the next frame
+            // with 505 naming basic.publish; this refuses at once, with the same code.
+            return Err(unexpected(format!(
+                "content body of {} bytes is longer than its header declared ({total})",
+                pending.body.len() + body.len()
+            ))
+            .caused_by(60, 40));
         }
         pending.body.push(body, total);
         Ok(pending.body.len() == total)
+    }
+
+    /// The 505 for a frame that is not what the channel expects next, in RabbitMQ's words:
+    /// a method, or the pending `basic.publish`'s content header or body.
+    pub(crate) fn unexpected_content(&self) -> AmqpException {
+        match &self.content {
+            None => unexpected("expected method frame, got non method frame instead"),
+            Some(p) if p.header.is_none() => unexpected(
+                "expected content header for class 60, got non content header frame instead",
+            )
+            .caused_by(60, 40),
+            Some(_) => unexpected("expected content body, got non content body frame instead")
+                .caused_by(60, 40),
+        }
     }
 }
 
@@ -302,17 +321,19 @@ impl Session {
     pub(super) fn handle_channel_method(&mut self, ch: u16, method: Method) -> AmqpResult {
         let (class_id, method_id) = (method.class_id(), method.method_id());
         if let Method::ChannelOpen(_) = method {
-            if ch > self.channel_max && self.channel_max != 0 {
-                return Err(channel_error(format!(
-                    "channel {ch} exceeds channel_max {}",
-                    self.channel_max
-                ))
-                .caused_by(class_id, method_id));
-            }
             if self.channels.contains_key(&ch) {
                 return Err(
                     channel_error("second 'channel.open' seen").caused_by(class_id, method_id)
                 );
+            }
+            // As RabbitMQ: channel-max bounds how many channels are open at once (closing
+            // ones included), not the channel number; the error names no method.
+            let open = self.channels.len();
+            if self.channel_max != 0 && open >= usize::from(self.channel_max) {
+                return Err(not_allowed(format!(
+                    "number of channels opened ({open}) has reached the negotiated channel_max ({})",
+                    self.channel_max
+                )));
             }
             self.channels.insert(ch, ChannelState::new());
             self.out
@@ -336,10 +357,7 @@ impl Session {
             return Ok(());
         }
         if state.content.is_some() {
-            return Err(
-                unexpected(format!("expected content header, got {}", method.name()))
-                    .caused_by(class_id, method_id),
-            );
+            return Err(state.unexpected_content());
         }
         match self.channel_method(ch, method) {
             Ok(()) => Ok(()),
