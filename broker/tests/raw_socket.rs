@@ -690,3 +690,373 @@ async fn missed_heartbeats(t: Target) {
     );
 }
 raw_case!(missed_heartbeats);
+
+// ---- random input ----
+
+/// xorshift64*: deterministic, so a failure can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+    fn some_bytes(&mut self, max: u64) -> Vec<u8> {
+        let n = self.below(max) as usize;
+        self.bytes(n)
+    }
+    fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len() as u64) as usize]
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// Every method id of AMQP 0-9-1, client and server side.
+const METHOD_IDS: &[(u16, u16)] = &[
+    (10, 10),
+    (10, 11),
+    (10, 20),
+    (10, 21),
+    (10, 30),
+    (10, 31),
+    (10, 40),
+    (10, 41),
+    (10, 50),
+    (10, 51),
+    (10, 60),
+    (10, 61),
+    (10, 70),
+    (10, 71),
+    (20, 10),
+    (20, 11),
+    (20, 20),
+    (20, 21),
+    (20, 40),
+    (20, 41),
+    (30, 10),
+    (30, 11),
+    (40, 10),
+    (40, 11),
+    (40, 20),
+    (40, 21),
+    (40, 30),
+    (40, 31),
+    (40, 40),
+    (40, 51),
+    (50, 10),
+    (50, 11),
+    (50, 20),
+    (50, 21),
+    (50, 30),
+    (50, 31),
+    (50, 40),
+    (50, 41),
+    (50, 50),
+    (50, 51),
+    (60, 10),
+    (60, 11),
+    (60, 20),
+    (60, 21),
+    (60, 30),
+    (60, 31),
+    (60, 40),
+    (60, 50),
+    (60, 60),
+    (60, 70),
+    (60, 71),
+    (60, 72),
+    (60, 80),
+    (60, 90),
+    (60, 100),
+    (60, 110),
+    (60, 111),
+    (60, 120),
+    (85, 10),
+    (85, 11),
+    (90, 10),
+    (90, 11),
+    (90, 20),
+    (90, 21),
+    (90, 30),
+    (90, 31),
+];
+
+/// A field value of a random type, sometimes nested.
+fn random_value(rng: &mut Rng, depth: u32) -> codec::FieldValue {
+    use codec::FieldValue as V;
+    match rng.below(if depth > 2 { 9 } else { 11 }) {
+        0 => V::Boolean(rng.below(2) == 0),
+        1 => V::ShortShortInt(rng.next() as i8),
+        2 => V::ShortInt(rng.next() as i16),
+        3 => V::LongInt(rng.next() as i32),
+        4 => V::LongLongInt(rng.next() as i64),
+        5 => V::LongLongInt(rng.below(5) as i64 - 1),
+        6 => V::Double(f64::from_bits(rng.next())),
+        7 => V::LongString(codec::LongString::from(rng.some_bytes(12))),
+        8 => V::LongString(codec::LongString::from(rng.pick_str(&[
+            "drop-head",
+            "reject-publish",
+            "reject-publish-dlx",
+            "lazy",
+            "",
+            "all",
+        ]))),
+        9 => V::Table(random_table(rng, depth + 1)),
+        _ => V::Array(
+            (0..rng.below(3))
+                .map(|_| random_value(rng, depth + 1))
+                .collect(),
+        ),
+    }
+}
+
+fn random_table(rng: &mut Rng, depth: u32) -> codec::FieldTable {
+    const KEYS: &[&str] = &[
+        "x-max-length",
+        "x-max-length-bytes",
+        "x-message-ttl",
+        "x-expires",
+        "x-max-priority",
+        "x-overflow",
+        "x-dead-letter-exchange",
+        "x-dead-letter-routing-key",
+        "x-single-active-consumer",
+        "x-queue-mode",
+        "x-queue-type",
+        "x-priority",
+        "x-match",
+        "alternate-exchange",
+        "x-cancel-on-ha-failover",
+        "x-death",
+        "k",
+    ];
+    let mut t = codec::FieldTable::new();
+    for _ in 0..rng.below(4) {
+        let key = ShortString::from_static(rng.pick_str(KEYS));
+        t.insert_key(key, random_value(rng, depth));
+    }
+    t
+}
+
+/// A well-formed frame a client could send, with random names, flags and arguments.
+fn plausible_frame(rng: &mut Rng, ch: u16) -> Frame {
+    let name = |rng: &mut Rng| {
+        ShortString::from_static(rng.pick_str(&[
+            "",
+            "fz.q",
+            "fz.x",
+            "amq.direct",
+            "amq.rabbitmq.reply-to",
+        ]))
+    };
+    let flag = |rng: &mut Rng| rng.below(2) == 0;
+    let m: Method = match rng.below(16) {
+        0 => codec::QueueDeclare {
+            queue: name(rng),
+            passive: flag(rng),
+            durable: flag(rng),
+            exclusive: flag(rng),
+            auto_delete: flag(rng),
+            nowait: flag(rng),
+            arguments: random_table(rng, 0),
+            ..Default::default()
+        }
+        .into(),
+        1 => codec::ExchangeDeclare {
+            exchange: name(rng),
+            kind: ShortString::from_static(
+                rng.pick_str(&["direct", "fanout", "topic", "headers", "x-nope"]),
+            ),
+            passive: flag(rng),
+            internal: flag(rng),
+            arguments: random_table(rng, 0),
+            ..Default::default()
+        }
+        .into(),
+        2 => codec::QueueBind {
+            queue: name(rng),
+            exchange: name(rng),
+            routing_key: name(rng),
+            arguments: random_table(rng, 0),
+            ..Default::default()
+        }
+        .into(),
+        3 => codec::BasicConsume {
+            queue: name(rng),
+            no_ack: flag(rng),
+            exclusive: flag(rng),
+            arguments: random_table(rng, 0),
+            ..Default::default()
+        }
+        .into(),
+        4 => codec::BasicPublish {
+            exchange: name(rng),
+            routing_key: name(rng),
+            mandatory: flag(rng),
+            ..Default::default()
+        }
+        .into(),
+        5 => {
+            return Frame::Header(
+                ch,
+                codec::ContentHeader {
+                    class_id: 60,
+                    body_size: rng.below(8),
+                    properties: codec::BasicProperties {
+                        headers: Some(random_table(rng, 0)),
+                        expiration: Some(ShortString::from_static(rng.pick_str(&[
+                            "0",
+                            "100",
+                            "-1",
+                            "x",
+                            "99999999999999999999",
+                        ]))),
+                        priority: Some(rng.next() as u8),
+                        user_id: flag(rng).then(|| ShortString::from_static("guest")),
+                        ..Default::default()
+                    },
+                },
+            )
+        }
+        6 => return Frame::Body(ch, rng.some_bytes(10).into()),
+        7 => codec::BasicAck {
+            delivery_tag: rng.below(4),
+            multiple: flag(rng),
+        }
+        .into(),
+        8 => codec::BasicNack {
+            delivery_tag: rng.below(4),
+            multiple: flag(rng),
+            requeue: flag(rng),
+        }
+        .into(),
+        9 => codec::BasicQos {
+            prefetch_count: rng.below(3) as u16,
+            global: flag(rng),
+            ..Default::default()
+        }
+        .into(),
+        10 => codec::BasicGet {
+            queue: name(rng),
+            no_ack: flag(rng),
+            ..Default::default()
+        }
+        .into(),
+        11 => codec::ConfirmSelect::default().into(),
+        12 => codec::TxSelect::default().into(),
+        13 => codec::TxCommit::default().into(),
+        14 => codec::ChannelOpen::default().into(),
+        _ => codec::QueueDelete {
+            queue: name(rng),
+            if_unused: flag(rng),
+            if_empty: flag(rng),
+            ..Default::default()
+        }
+        .into(),
+    };
+    Frame::Method(ch, m)
+}
+
+/// Random bytes where a frame goes: garbage frames, real method ids with garbage arguments,
+/// plausible frames, and plausible frames with a few bytes flipped.
+fn random_input(rng: &mut Rng) -> Vec<u8> {
+    let mut out = Vec::new();
+    for _ in 0..1 + rng.below(12) {
+        let ch = rng.below(4) as u16;
+        match rng.below(10) {
+            0 => out.extend(raw_frame(rng.next() as u8, ch, &rng.some_bytes(20), 0xce)),
+            1 | 2 => {
+                let (c, m) = *rng.pick(METHOD_IDS);
+                let args = rng.some_bytes(40);
+                out.extend(raw_method(ch, c, m, &args));
+            }
+            3 => out.extend(raw_frame(8, ch, &[], 0xce)),
+            4 => out.extend(rng.some_bytes(16)),
+            5 | 6 => {
+                let mut f = frames(&[plausible_frame(rng, ch)]).to_vec();
+                for _ in 0..1 + rng.below(3) {
+                    let i = rng.below(f.len() as u64) as usize;
+                    f[i] ^= 1 << rng.below(8);
+                }
+                out.extend(f);
+            }
+            _ => out.extend(frames(&[plausible_frame(rng, ch)])),
+        }
+    }
+    out
+}
+
+/// Thousands of random and mutated frames, on many connections at once, before and after the
+/// handshake: the broker must not panic, and a well-behaved client is served throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn random_input_never_panics_the_broker() {
+    let (t, broker) = warren_target(warren_config()).await;
+    let watch = Bystander::start(&t).await.watch();
+    // Reply codes of the channel and connection closes provoked, for `--nocapture`.
+    let codes = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::new()));
+    let workers: Vec<_> = (0..8u64)
+        .map(|w| {
+            let t = t.clone();
+            let codes = codes.clone();
+            tokio::spawn(async move {
+                for i in 0..60u64 {
+                    let seed = 0x9e37_79b9_7f4a_7c15 ^ (w << 32 | i);
+                    let mut rng = Rng(seed);
+                    let mut raw = Raw::connect(&t).await;
+                    if rng.below(8) == 0 {
+                        // Garbage in the handshake.
+                        raw.start().await;
+                        raw.send(&random_input(&mut rng)).await;
+                        continue;
+                    }
+                    raw.handshake(&Handshake::default()).await;
+                    raw.open_channel(1).await;
+                    raw.open_channel(2).await;
+                    for _ in 0..1 + rng.below(4) {
+                        let input = random_input(&mut rng);
+                        raw.send(&input).await;
+                    }
+                    // Drain whatever the broker answers until it closes or goes quiet.
+                    loop {
+                        match raw.recv(Duration::from_millis(200)).await {
+                            Event::Closed | Event::Timeout => break,
+                            Event::Frame(Frame::Method(0, Method::ConnectionClose(c))) => {
+                                *codes.lock().unwrap().entry(c.reply_code).or_insert(0) += 1;
+                                raw.send_method(0, codec::ConnectionCloseOk {}).await;
+                            }
+                            Event::Frame(Frame::Method(ch, Method::ChannelClose(c))) => {
+                                *codes.lock().unwrap().entry(c.reply_code).or_insert(0) += 1;
+                                raw.send_method(ch, codec::ChannelCloseOk {}).await;
+                            }
+                            Event::Garbage(e) => panic!("seed {seed:#x}: broker sent garbage: {e}"),
+                            _ => {}
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    let codes = codes.lock().unwrap().clone();
+    eprintln!("reply codes provoked: {codes:?}");
+    assert!(
+        !codes.contains_key(&541),
+        "541 INTERNAL_ERROR means a broker bug: {codes:?}"
+    );
+    let bystander = watch.stop().await;
+    bystander.round_trip().await;
+    assert_no_broker_panic();
+    broker.shutdown().await;
+}
