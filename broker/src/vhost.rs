@@ -352,12 +352,8 @@ impl VHost {
             ));
         }
         let src = self.exchange_or_404(source)?;
-        if src.kind == ExchangeKind::Headers
-            && crate::routing::headers::HeadersMatch::from_arguments(&arguments).is_none()
-        {
-            return Err(precondition_failed(
-                "invalid x-match field in headers binding arguments",
-            ));
+        if src.kind == ExchangeKind::Headers {
+            crate::routing::headers::check_binding(&arguments)?;
         }
         src.bind(destination, key, arguments);
         Ok(())

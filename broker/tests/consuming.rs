@@ -806,6 +806,26 @@ async fn transactions_hold_acks_until_commit(t: &Target) {
     assert_eq!(left, ["m2"], "m1 acked, m2 requeued at commit");
     within("channel.close", tx.close()).await.unwrap();
     assert_eq!(ready_count(&ch, &q).await, 0);
+
+    // A tag settled in the transaction is no longer outstanding: settling it again is 406.
+    fill(&ch, &q, &["m3", "m4"]).await;
+    let tx = channel(&conn).await;
+    within("tx.select", tx.tx_select()).await.unwrap();
+    let _d3 = get(&tx, &q).await.unwrap();
+    let d4 = get(&tx, &q).await.unwrap();
+    d4.ack_multiple().unwrap();
+    tx.basic_reject(d4.delivery_tag - 1, true).unwrap();
+    let r = within("tx.commit", tx.tx_commit()).await;
+    let e = assert_channel_closed(r, 406, (60, 90));
+    assert_eq!(
+        e.reply_text,
+        format!(
+            "PRECONDITION_FAILED - unknown delivery tag {}",
+            d4.delivery_tag - 1
+        )
+    );
+    // Nothing was committed: both come back.
+    wait_ready(&ch, &q, 2).await;
     close(conn).await;
 }
 

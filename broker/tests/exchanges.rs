@@ -401,16 +401,28 @@ async fn headers_invalid_x_match_is_406(t: &Target) {
     let q = queue(&ch, "h-bad").await;
     let r = within(
         "queue.bind",
-        ch.queue_bind(&q, &x, "", table(&[("x-match", "some")])),
+        ch.queue_bind(&q, &x, "", table(&[("x-match", "ALL")])),
     )
     .await;
-    assert_channel_closed(r, 406, QUEUE_BIND);
+    let e = assert_channel_closed(r, 406, QUEUE_BIND);
+    assert_eq!(
+        e.reply_text,
+        r#"PRECONDITION_FAILED - Invalid x-match field value <<"ALL">>; expected all, any, all-with-x, or any-with-x"#
+    );
     let ch = channel(&conn).await;
     let mut args = FieldTable::new();
     args.insert("x-match", FieldValue::LongInt(1)).unwrap();
     let r = within("queue.bind", ch.queue_bind(&q, &x, "", args)).await;
-    assert_channel_closed(r, 406, QUEUE_BIND);
+    let e = assert_channel_closed(r, 406, QUEUE_BIND);
+    assert_eq!(
+        e.reply_text,
+        "PRECONDITION_FAILED - Invalid x-match field type signedint (value 1); expected longstr"
+    );
     let ch = channel(&conn).await;
+    // Other exchange types do not look at x-match.
+    let d = exchange(&ch, "headers-bad-direct", "direct").await;
+    bind(&ch, &q, &d, "", table(&[("x-match", "ALL")])).await;
+    delete_exchanges(&ch, &[&d]).await;
     delete_exchanges(&ch, &[&x]).await;
     close(conn).await;
 }

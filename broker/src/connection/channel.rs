@@ -90,6 +90,9 @@ struct TxState {
     publishes: Vec<(Arc<Exchange>, MessageRef, bool)>,
     /// (delivery tag, multiple, Some(requeue) for nack/reject, None for ack).
     settlements: Vec<(u64, bool, Option<bool>)>,
+    /// Tags settled in this transaction: not outstanding any more for a later ack, nack or
+    /// reject ("unknown delivery tag", as in RabbitMQ), outstanding again after a rollback.
+    settled_tags: std::collections::HashSet<u64>,
 }
 
 /// Per-channel broker state.
@@ -1007,15 +1010,29 @@ impl Session {
     /// `basic.ack` / `nack` / `reject`: checked now, applied now or at `tx.commit`.
     fn settle(&mut self, ch: u16, tag: u64, multiple: bool, requeue: Option<bool>) -> AmqpResult {
         let state = self.channel(ch)?;
+        let in_tx = |t: &u64| {
+            state
+                .tx
+                .as_ref()
+                .is_some_and(|tx| tx.settled_tags.contains(t))
+        };
         let known = if multiple && tag == 0 {
             true
         } else {
-            state.unacked.iter().any(|(t, u)| *t == tag && u.is_some())
+            state
+                .unacked
+                .iter()
+                .any(|(t, u)| *t == tag && u.is_some() && !in_tx(t))
         };
         if !known {
             return Err(precondition_failed(format!("unknown delivery tag {tag}")));
         }
         if let Some(tx) = state.tx.as_mut() {
+            for (t, u) in &state.unacked {
+                if u.is_some() && (*t == tag || (multiple && (tag == 0 || *t < tag))) {
+                    tx.settled_tags.insert(*t);
+                }
+            }
             tx.settlements.push((tag, multiple, requeue));
             return Ok(());
         }

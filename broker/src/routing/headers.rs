@@ -2,6 +2,8 @@
 
 use warren_core::codec::{FieldTable, FieldValue};
 
+use crate::error::{precondition_failed, AmqpResult};
+
 /// How a headers binding matches, from its `x-match` argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeadersMatch {
@@ -28,6 +30,62 @@ impl HeadersMatch {
                 _ => None,
             },
         }
+    }
+}
+
+/// Checks a headers binding's `x-match` as RabbitMQ does (406 with its texts): absent, or a
+/// long string `all`, `any`, `all-with-x` or `any-with-x`.
+pub fn check_binding(args: &FieldTable) -> AmqpResult {
+    let Some(v) = args.get("x-match") else {
+        return Ok(());
+    };
+    if HeadersMatch::from_arguments(args).is_some() {
+        return Ok(());
+    }
+    Err(precondition_failed(match v {
+        FieldValue::LongString(s) => format!(
+            "Invalid x-match field value {}; expected all, any, all-with-x, or any-with-x",
+            erlang_binary(s.as_bytes())
+        ),
+        other => format!(
+            "Invalid x-match field type {} (value {}); expected longstr",
+            super::type_name(other),
+            erlang_term(other)
+        ),
+    }))
+}
+
+/// A binary as Erlang's `~p` prints it: `<<"text">>`, or its bytes when not printable.
+fn erlang_binary(b: &[u8]) -> String {
+    if b.iter().all(|c| (0x20..0x7f).contains(c)) {
+        let text: String = b
+            .iter()
+            .flat_map(|&c| match c {
+                b'"' => vec!['\\', '"'],
+                b'\\' => vec!['\\', '\\'],
+                c => vec![char::from(c)],
+            })
+            .collect();
+        format!("<<\"{text}\">>")
+    } else {
+        let bytes: Vec<String> = b.iter().map(u8::to_string).collect();
+        format!("<<{}>>", bytes.join(","))
+    }
+}
+
+/// A decoded field value roughly as Erlang's `~p` prints it.
+fn erlang_term(v: &FieldValue) -> String {
+    match v {
+        FieldValue::Boolean(b) => b.to_string(),
+        FieldValue::Float(f) => f.to_string(),
+        FieldValue::Double(d) => d.to_string(),
+        FieldValue::Timestamp(t) => t.to_string(),
+        FieldValue::ByteArray(b) => erlang_binary(b),
+        FieldValue::Void => "undefined".into(),
+        other => match other.as_i64() {
+            Some(n) => n.to_string(),
+            None => format!("{other:?}"),
+        },
     }
 }
 
@@ -110,6 +168,26 @@ mod tests {
     use warren_core::codec::{Decimal as Dec, LongString as Long};
 
     use super::*;
+
+    #[test]
+    fn x_match_is_checked_with_rabbitmqs_texts() {
+        let mut t = FieldTable::new();
+        assert!(check_binding(&t).is_ok());
+        for ok in ["all", "any", "all-with-x", "any-with-x"] {
+            t.insert("x-match", ok).unwrap();
+            assert!(check_binding(&t).is_ok());
+        }
+        t.insert("x-match", "ALL").unwrap();
+        assert_eq!(
+            check_binding(&t).unwrap_err().text,
+            "PRECONDITION_FAILED - Invalid x-match field value <<\"ALL\">>; expected all, any, all-with-x, or any-with-x"
+        );
+        t.insert("x-match", FieldValue::LongInt(1)).unwrap();
+        assert_eq!(
+            check_binding(&t).unwrap_err().text,
+            "PRECONDITION_FAILED - Invalid x-match field type signedint (value 1); expected longstr"
+        );
+    }
 
     #[test]
     fn values_compare_like_rabbitmq() {
