@@ -393,34 +393,83 @@ impl VHost {
             }
             return;
         }
-        let mut visited: Vec<*const Exchange> = Vec::new();
-        let mut stack = vec![exchange.clone()];
-        let mut dests = Vec::new();
-        while let Some(x) = stack.pop() {
-            if visited.contains(&Arc::as_ptr(&x)) {
+        ROUTE_SCRATCH.with(|scratch| {
+            let Ok(mut scratch) = scratch.try_borrow_mut() else {
+                // Re-entered on this thread (not expected): route without the scratch buffers.
+                return self.route_with(exchange, message, out, &mut RouteScratch::default());
+            };
+            self.route_with(exchange, message, out, &mut scratch);
+        })
+    }
+
+    fn route_with(
+        &self,
+        exchange: &Arc<Exchange>,
+        message: &Message,
+        out: &mut Vec<Arc<Queue>>,
+        s: &mut RouteScratch,
+    ) {
+        s.visited.clear();
+        s.stack.clear();
+        s.seen.clear();
+        s.stack.push(exchange.clone());
+        while let Some(x) = s.stack.pop() {
+            if s.visited.contains(&Arc::as_ptr(&x)) {
                 continue;
             }
-            visited.push(Arc::as_ptr(&x));
-            dests.clear();
-            x.route_into(message, &mut dests);
-            if dests.is_empty() {
+            s.visited.push(Arc::as_ptr(&x));
+            s.dests.clear();
+            x.route_into(message, &mut s.dests);
+            if s.dests.is_empty() {
                 if let Some(ae) = x.alternate.as_ref().and_then(|n| self.exchange(n)) {
-                    stack.push(ae);
+                    s.stack.push(ae);
                 }
                 continue;
             }
-            for d in dests.drain(..) {
+            for d in s.dests.drain(..) {
                 match d {
                     Destination::Queue(q) => {
-                        if !q.is_deleted() && !out.iter().any(|o| Arc::ptr_eq(o, &q)) {
+                        if !q.is_deleted() && push_unique(out, &mut s.seen, &q) {
                             out.push(q);
                         }
                     }
-                    Destination::Exchange(e) => stack.push(e),
+                    Destination::Exchange(e) => s.stack.push(e),
                 }
             }
         }
     }
+}
+
+/// Reusable buffers for [`VHost::route`], one set per thread, so routing a message allocates
+/// nothing once they have grown.
+#[derive(Default)]
+struct RouteScratch {
+    visited: Vec<*const Exchange>,
+    stack: Vec<Arc<Exchange>>,
+    dests: Vec<Destination>,
+    /// Queues already in the result, once it is too long for a linear scan.
+    seen: std::collections::HashSet<*const Queue>,
+}
+
+thread_local! {
+    static ROUTE_SCRATCH: std::cell::RefCell<RouteScratch> = std::cell::RefCell::new(RouteScratch::default());
+}
+
+/// Whether `q` is not yet in `out`: a linear scan for the usual handful of queues, a hash set
+/// beyond that (a fanout to thousands of queues stays linear overall).
+fn push_unique(
+    out: &[Arc<Queue>],
+    seen: &mut std::collections::HashSet<*const Queue>,
+    q: &Arc<Queue>,
+) -> bool {
+    const LINEAR: usize = 16;
+    if out.len() < LINEAR {
+        return !out.iter().any(|o| Arc::ptr_eq(o, q));
+    }
+    if seen.is_empty() {
+        seen.extend(out.iter().map(Arc::as_ptr));
+    }
+    seen.insert(Arc::as_ptr(q))
 }
 
 /// `amq.gen-` followed by 22 URL-safe base64 characters, like RabbitMQ's generated names.
