@@ -309,8 +309,42 @@ async fn non_client_methods(t: Target) {
     )
     .await;
     raw.expect_close(503, 60, 21).await;
+
+    // channel.close-ok for a close nobody sent.
+    let mut raw = Raw::open(&t).await;
+    raw.open_channel(1).await;
+    raw.send_method(1, codec::ChannelCloseOk {}).await;
+    raw.expect_close(503, 20, 41).await;
 }
 raw_case!(non_client_methods);
+
+/// The client closes a channel just as the broker closes it with an error: each answers the
+/// other's close, and the channel can be opened again once both close-oks are through.
+async fn crossing_channel_closes(t: Target) {
+    let mut raw = Raw::open(&t).await;
+    raw.open_channel(1).await;
+    let get = codec::BasicGet {
+        queue: ShortString::from_static("raw.no-such-queue"),
+        ..Default::default()
+    };
+    raw.send(&frames(&[
+        Frame::Method(1, get.into()),
+        Frame::Method(1, codec::ChannelClose::default().into()),
+    ]))
+    .await;
+    match raw.recv_method().await {
+        (1, Method::ChannelClose(c)) => assert_eq!(c.reply_code, 404),
+        other => panic!("{}: expected channel.close 404, got {other:?}", t.name),
+    }
+    match raw.recv_method().await {
+        (1, Method::ChannelCloseOk(_)) => {}
+        other => panic!("{}: expected channel.close-ok, got {other:?}", t.name),
+    }
+    raw.send_method(1, codec::ChannelCloseOk {}).await;
+    raw.open_channel(1).await;
+    raw.open_channel(2).await;
+}
+raw_case!(crossing_channel_closes);
 
 // ---- protocol header ----
 

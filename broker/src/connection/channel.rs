@@ -351,9 +351,11 @@ impl Session {
                 Method::ChannelCloseOk(_) => {
                     self.channels.remove(&ch);
                 }
+                // Both sides closed at once: answer, and keep the channel until the close-ok
+                // to ours arrives (as RabbitMQ), or that close-ok would meet a channel that is
+                // not open, a connection error.
                 Method::ChannelClose(_) => {
                     self.out.push_method(ch, &codec::ChannelCloseOk {}.into());
-                    self.channels.remove(&ch);
                 }
                 _ => {}
             }
@@ -422,7 +424,6 @@ impl Session {
                 self.release_channel(ch);
                 self.out.push_method(ch, &codec::ChannelCloseOk {}.into());
             }
-            Method::ChannelCloseOk(_) => {}
             Method::ChannelFlow(f) => {
                 if !f.active {
                     return Err(not_implemented("active=false"));
