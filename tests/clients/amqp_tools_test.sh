@@ -33,10 +33,10 @@ fail() { ERR="$*"; return 1; }
 expect_eq() { # expected actual what
   [ "$1" = "$2" ] || fail "$3: expected '$1', got '$2'"
 }
-new_queue_name() { # prefix -> a unique name, remembered for cleanup
-  local name="warren-amqp-tools.$1.$$.$RANDOM$RANDOM"
-  QUEUES+=("$name")
-  printf '%s' "$name"
+Q="" # set by new_queue_name (not $(...): the cleanup list must grow in this shell)
+new_queue_name() { # prefix -> Q, a unique name, remembered for cleanup
+  Q="warren-amqp-tools.$1.$$.$RANDOM$RANDOM"
+  QUEUES+=("$Q")
 }
 
 declare_q() { timeout "$T" amqp-declare-queue -u "$URI" -q "$1"; }
@@ -45,7 +45,7 @@ get() { timeout "$T" amqp-get -u "$URI" -q "$1"; }
 
 test_declare_queue() {
   local q out rc
-  q="$(new_queue_name declare)"
+  new_queue_name declare; q="$Q"
   out="$(declare_q "$q")" || fail "amqp-declare-queue failed" || return
   expect_eq "$q" "$out" "declare-ok queue name" || return
   out="$(declare_q "$q")" || fail "redeclaring the same queue failed" || return
@@ -58,7 +58,7 @@ test_declare_queue() {
 
 test_publish_and_get() {
   local q out rc
-  q="$(new_queue_name get)"
+  new_queue_name get; q="$Q"
   declare_q "$q" >/dev/null || fail "declare" || return
   get "$q" >/dev/null 2>&1
   rc=$?
@@ -77,7 +77,7 @@ test_publish_and_get() {
 
 test_consume_count_acks() {
   local q out rc
-  q="$(new_queue_name consume)"
+  new_queue_name consume; q="$Q"
   declare_q "$q" >/dev/null || fail "declare" || return
   for i in 1 2 3 4 5; do publish -r "$q" -b "m$i" || fail "amqp-publish m$i" || return; done
   # amqp-consume runs the command once per delivery with the body on stdin and acks it when
@@ -94,7 +94,7 @@ test_consume_count_acks() {
 
 test_consume_many_with_prefetch() {
   local q out rc
-  q="$(new_queue_name prefetch)"
+  new_queue_name prefetch; q="$Q"
   declare_q "$q" >/dev/null || fail "declare" || return
   # -l: each line of stdin is one message.
   seq 1 100 | publish -r "$q" -l || fail "amqp-publish -l of 100 lines" || return
@@ -109,7 +109,7 @@ test_consume_many_with_prefetch() {
 
 test_large_body() {
   local q
-  q="$(new_queue_name large)"
+  new_queue_name large; q="$Q"
   declare_q "$q" >/dev/null || fail "declare" || return
   head -c 1048576 /dev/urandom >"$WORK/large.in"
   # Without -b, amqp-publish sends all of stdin as one message (1 MiB: many body frames).
@@ -141,7 +141,7 @@ test_exchange_binding_and_exclusive_queue() {
 
 test_delete_queue() {
   local q out rc
-  q="$(new_queue_name delete)"
+  new_queue_name delete; q="$Q"
   declare_q "$q" >/dev/null || fail "declare" || return
   publish -r "$q" -b one && publish -r "$q" -b two || fail "amqp-publish" || return
   out="$(timeout "$T" amqp-delete-queue -u "$URI" -q "$q")" || fail "amqp-delete-queue" || return
