@@ -642,8 +642,7 @@ impl Session {
                 if p.immediate {
                     return Err(not_implemented("immediate=true"));
                 }
-                self.check(Access::Write, "exchange", &exchange_resource(&p.exchange))?;
-                let exchange = vhost.exchange_or_404(&p.exchange)?;
+                let exchange = self.publish_exchange(&vhost, &p.exchange)?;
                 if exchange.internal {
                     return Err(access_refused(format!(
                         "cannot publish to internal exchange '{}' in vhost '{}'",
@@ -826,6 +825,49 @@ impl Session {
         Ok(())
     }
 
+    /// The exchange a `basic.publish` names, with the write permission checked. The last one
+    /// used is cached: publishers usually repeat the same exchange, and this spares a vhost
+    /// lookup and a permission regex per message. A deleted exchange is looked up again.
+    fn publish_exchange(
+        &mut self,
+        vhost: &Arc<VHost>,
+        name: &ShortString,
+    ) -> AmqpResult<Arc<Exchange>> {
+        if let Some((cached, ex)) = &self.publish_cache {
+            if cached == name && !ex.is_deleted() {
+                return Ok(ex.clone());
+            }
+        }
+        self.check(Access::Write, "exchange", &exchange_resource(name))?;
+        let ex = vhost.exchange_or_404(name)?;
+        self.publish_cache = Some((name.clone(), ex.clone()));
+        Ok(ex)
+    }
+
+    /// Routes `message`, with a one-entry cache for the default exchange (publishing straight
+    /// to a queue by name is the most common pattern).
+    fn route_cached(
+        &mut self,
+        vhost: &Arc<VHost>,
+        exchange: &Arc<Exchange>,
+        message: &Message,
+        out: &mut Vec<Arc<Queue>>,
+    ) {
+        if !exchange.name.is_empty() {
+            return vhost.route(exchange, message, out);
+        }
+        if let Some(q) = &self.default_route_cache {
+            if q.name == message.routing_key && !q.is_deleted() {
+                out.push(q.clone());
+                return;
+            }
+        }
+        vhost.route(exchange, message, out);
+        if let Some(q) = out.first() {
+            self.default_route_cache = Some(q.clone());
+        }
+    }
+
     /// Direct reply-to: a no-ack consumer on the pseudo-queue `amq.rabbitmq.reply-to`.
     fn consume_reply_to(&mut self, ch: u16, c: codec::BasicConsume) -> AmqpResult {
         if !c.no_ack {
@@ -964,7 +1006,7 @@ impl Session {
             };
             self.state.reply_to.deliver(&message.routing_key, m);
         } else {
-            vhost.route(exchange, &message, &mut queues);
+            self.route_cached(vhost, exchange, &message, &mut queues);
         }
         if queues.is_empty() && mandatory {
             let ret = codec::BasicReturn {

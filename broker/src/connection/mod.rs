@@ -134,6 +134,10 @@ pub(crate) struct Session {
     inbox_tx: mpsc::UnboundedSender<SessionMessage>,
     /// Scratch buffer for routing results.
     route_buf: Vec<Arc<crate::queue::Queue>>,
+    /// The exchange last published to, with write permission checked (see `publish_exchange`).
+    publish_cache: Option<(ShortString, Arc<crate::routing::Exchange>)>,
+    /// The queue last reached through the default exchange.
+    default_route_cache: Option<Arc<crate::queue::Queue>>,
     last_received: Instant,
     last_sent: Instant,
     /// When `connection.close` was sent.
@@ -168,6 +172,8 @@ impl Session {
             out: Outgoing::default(),
             inbox_tx,
             route_buf: Vec::new(),
+            publish_cache: None,
+            default_route_cache: None,
             last_received: now,
             last_sent: now,
             closing_since: None,
@@ -230,6 +236,11 @@ impl Session {
             let queued: usize = write_queue.iter().map(Bytes::len).sum();
             let reading = self.phase != Phase::Finished && queued < WRITE_HIGH_WATER;
             let timer = self.next_timer(handshake_deadline);
+            // Decoded frames share the read buffer; keep room for a large read so a full buffer
+            // is not refilled 64 bytes at a time.
+            if read_buf.capacity() - read_buf.len() < 16 * 1024 {
+                read_buf.reserve(128 * 1024);
+            }
             tokio::select! {
                 biased;
                 read = reader.read_buf(&mut read_buf), if reading => {
