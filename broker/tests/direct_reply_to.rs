@@ -102,7 +102,9 @@ async fn rpc_round_trip(uri: &str) {
     );
     // RabbitMQ treats the reply-to name as "not a queue": a mandatory reply is delivered and
     // also returned as unroutable.
-    let returned = within("return", server.recv_return()).await.expect("basic.return");
+    let returned = within("return", server.recv_return())
+        .await
+        .expect("basic.return");
     assert_eq!(returned.reply_code, 312);
     client_conn.close().await.unwrap();
     server_conn.close().await.unwrap();
