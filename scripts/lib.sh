@@ -67,11 +67,12 @@ stop_rabbitmq() {
 WARREN_BROKER_PID=""
 WARREN_BROKER_PORT=""
 WARREN_BROKER_LOG=""
+WARREN_BROKER_DATA=""
 WARREN_BROKER_URI=""
 # start_warren_broker [PORT]: starts the reference broker (target/debug/warren-broker, built
 # beforehand) on the first free loopback port from PORT (default 5673), waits until it accepts
 # connections and sets WARREN_BROKER_URI (guest/guest on vhost /). Its log goes to
-# target/warren-broker.PORT.log.
+# target/warren-broker.PORT.log, its durable state to a fresh target/warren-data.PORT.
 start_warren_broker() {
   local bin="${WARREN_BROKER_BIN:-target/debug/warren-broker}"
   local port="${1:-5673}" last=$((${1:-5673} + 50))
@@ -79,8 +80,10 @@ start_warren_broker() {
   while [ "$port" -le "$last" ]; do
     if port_open "$port"; then port=$((port + 1)); continue; fi
     WARREN_BROKER_LOG="target/warren-broker.$port.log"
-    echo "==> starting warren-broker on 127.0.0.1:$port (log: $WARREN_BROKER_LOG)"
-    "$bin" --listen "127.0.0.1:$port" >"$WARREN_BROKER_LOG" 2>&1 &
+    WARREN_BROKER_DATA="target/warren-data.$port"
+    rm -rf "$WARREN_BROKER_DATA"
+    echo "==> starting warren-broker on 127.0.0.1:$port (log: $WARREN_BROKER_LOG, data: $WARREN_BROKER_DATA)"
+    "$bin" --listen "127.0.0.1:$port" --data-dir "$WARREN_BROKER_DATA" >"$WARREN_BROKER_LOG" 2>&1 &
     WARREN_BROKER_PID=$!
     for _ in $(seq 1 100); do
       if ! kill -0 "$WARREN_BROKER_PID" 2>/dev/null; then

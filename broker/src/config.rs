@@ -136,6 +136,30 @@ pub struct BrokerConfig {
     /// before its socket is closed, so failed attempts cannot be repeated at full speed
     /// (RabbitMQ's `SILENT_CLOSE_DELAY`: 3 s).
     pub silent_close_delay: Duration,
+    /// Where durable state lives: definitions (vhosts, users, permissions, durable exchanges,
+    /// queues and bindings) and persistent messages in durable queues. `None` keeps
+    /// everything in memory and nothing survives the process (the library's default, for
+    /// tests and embedding); the `warren-broker` binary defaults to [`default_data_dir`].
+    /// One broker at a time may use a directory.
+    pub data_dir: Option<PathBuf>,
+}
+
+/// The binary's data directory when neither `--data-dir`, `WARREN_DATA_DIR` nor the file's
+/// `data_dir` gives one: `$XDG_DATA_HOME/warren-broker`, else
+/// `$HOME/.local/share/warren-broker`, else `./warren-data`.
+pub fn default_data_dir() -> PathBuf {
+    let absolute = |var: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if let Some(xdg) = absolute("XDG_DATA_HOME") {
+        return xdg.join("warren-broker");
+    }
+    if let Some(home) = absolute("HOME") {
+        return home.join(".local/share/warren-broker");
+    }
+    PathBuf::from("warren-data")
 }
 
 /// RabbitMQ's ceiling for `max_message_size`.
@@ -158,6 +182,7 @@ impl Default for BrokerConfig {
             max_message_size: 128 * 1024 * 1024,
             handshake_timeout: Duration::from_secs(10),
             silent_close_delay: Duration::from_secs(3),
+            data_dir: None,
         }
     }
 }
@@ -175,6 +200,12 @@ impl BrokerConfig {
     pub fn with_user(mut self, user: UserConfig) -> Self {
         self.users.retain(|u| u.name != user.name);
         self.users.push(user);
+        self
+    }
+
+    /// Keeps durable state in `dir` (created if missing).
+    pub fn with_data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
         self
     }
 
@@ -216,6 +247,15 @@ impl BrokerConfig {
         if self.handshake_timeout.is_zero() {
             return invalid("handshake_timeout_ms must be positive".into());
         }
+        if self
+            .data_dir
+            .as_ref()
+            .is_some_and(|d| d.as_os_str().is_empty())
+        {
+            return invalid(
+                "data_dir is empty (use in_memory = true to keep nothing on disk)".into(),
+            );
+        }
         Ok(())
     }
 
@@ -235,6 +275,10 @@ pub struct ConfigFile {
     pub listen: Option<SocketAddr>,
     /// `log_level = "info"`: a level or a tracing filter (`warren_broker=debug`).
     pub log_level: Option<String>,
+    /// `data_dir = "/var/lib/warren"`: where durable state lives.
+    pub data_dir: Option<PathBuf>,
+    /// `in_memory = true`: keep nothing on disk (overrides `data_dir`).
+    pub in_memory: Option<bool>,
     /// `vhosts = ["/", "staging"]`; replaces the default `["/"]`.
     pub vhosts: Option<Vec<String>>,
     /// `[[users]]` tables; replace the default guest user.
@@ -373,6 +417,12 @@ impl ConfigFile {
         }
         if let Some(v) = self.vhosts {
             next.vhosts = v;
+        }
+        if let Some(v) = self.data_dir {
+            next.data_dir = Some(v);
+        }
+        if self.in_memory == Some(true) {
+            next.data_dir = None;
         }
         if let Some(users) = self.users {
             next.users = users

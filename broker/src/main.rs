@@ -2,8 +2,9 @@
 //! every connection with 320 CONNECTION_FORCED and exits 0.
 //!
 //! Settings, highest precedence first: flags, environment variables (`WARREN_LISTEN`,
-//! `WARREN_CONFIG`, `WARREN_LOG`), the TOML file (see `warren-broker.example.toml`),
-//! defaults (127.0.0.1:5672, guest/guest on `/` from loopback only). Exit status: 0 after a
+//! `WARREN_CONFIG`, `WARREN_LOG`, `WARREN_DATA_DIR`, `WARREN_IN_MEMORY`), the TOML file (see
+//! `warren-broker.example.toml`), defaults (127.0.0.1:5672, guest/guest on `/` from loopback
+//! only, durable state in [`default_data_dir`]). Exit status: 0 after a
 //! clean shutdown, 1 if the broker cannot start or a second signal cuts the shutdown short,
 //! 2 for bad arguments or configuration.
 
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use warren_broker::config::{BrokerConfig, ConfigFile};
+use warren_broker::config::{default_data_dir, BrokerConfig, ConfigFile};
 use warren_broker::Broker;
 
 /// Warren's reference AMQP 0-9-1 broker.
@@ -31,11 +32,23 @@ struct Args {
     /// (`info,warren_broker::connection=debug`) [default: info, or the file's `log_level`].
     #[arg(long, alias = "log", env = "WARREN_LOG", value_name = "FILTER")]
     log_level: Option<String>,
+    /// Directory for durable state: definitions and persistent messages [default:
+    /// $XDG_DATA_HOME/warren-broker, else ~/.local/share/warren-broker, or the file's
+    /// `data_dir`]. One broker at a time may use it.
+    #[arg(long, env = "WARREN_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Keep everything in memory: nothing is written, nothing survives a restart (overrides
+    /// --data-dir).
+    #[arg(long, env = "WARREN_IN_MEMORY")]
+    in_memory: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let mut config = BrokerConfig::default();
+    let mut config = BrokerConfig {
+        data_dir: Some(default_data_dir()),
+        ..BrokerConfig::default()
+    };
     let mut file_log_level = None;
     if let Some(path) = &args.config {
         let applied = ConfigFile::load(path).and_then(|file| {
@@ -49,6 +62,16 @@ fn main() -> ExitCode {
     }
     if let Some(listen) = args.listen {
         config.listen = listen;
+    }
+    if let Some(dir) = args.data_dir {
+        config.data_dir = Some(dir);
+    }
+    if args.in_memory {
+        config.data_dir = None;
+    }
+    if let Err(e) = config.validate() {
+        eprintln!("warren-broker: configuration error: {e}");
+        return ExitCode::from(2);
     }
     let filter = args
         .log_level
@@ -88,6 +111,10 @@ async fn run(config: BrokerConfig) -> ExitCode {
     };
     let users = config.users.len();
     let vhosts = config.vhosts.len();
+    let data_dir = match &config.data_dir {
+        Some(d) => d.display().to_string(),
+        None => "none (in memory)".into(),
+    };
     let handle = match Broker::start(config).await {
         Ok(h) => h,
         Err(e) => {
@@ -95,7 +122,7 @@ async fn run(config: BrokerConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::info!(addr = %handle.local_addr(), users, vhosts, "ready");
+    tracing::info!(addr = %handle.local_addr(), users, vhosts, %data_dir, "ready");
     let signal = signals.next().await;
     tracing::info!("{signal} received: closing connections (320 CONNECTION_FORCED) and stopping");
     tokio::select! {

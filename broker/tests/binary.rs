@@ -54,6 +54,10 @@ impl Broker {
         cmd.env_remove("WARREN_LISTEN")
             .env_remove("WARREN_CONFIG")
             .env_remove("WARREN_LOG")
+            .env_remove("WARREN_DATA_DIR")
+            // Nothing on disk: these tests are about flags and signals (durability has its
+            // own tests, definitions.rs and crash.rs).
+            .env("WARREN_IN_MEMORY", "true")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap());
