@@ -20,6 +20,7 @@ pub mod queue;
 pub mod reply_to;
 pub mod routing;
 pub mod server;
+pub mod storage;
 pub mod vhost;
 
 pub use config::BrokerConfig;

@@ -30,6 +30,10 @@ pub struct BrokerState {
     open_connections: AtomicUsize,
     /// Direct reply-to consumers.
     pub reply_to: crate::reply_to::ReplyRegistry,
+    /// The message log (`<data_dir>/messages`), when the broker has a data directory.
+    pub message_store: Option<Arc<crate::storage::MessageStore>>,
+    /// Recovered messages of vhosts not created yet ([`BrokerState::attach_vhost`]).
+    recovered: parking_lot::Mutex<crate::storage::Recovered>,
 }
 
 impl BrokerState {
@@ -39,20 +43,58 @@ impl BrokerState {
         config.validate().map_err(|e| e.to_string())?;
         let users =
             UserStore::from_config(&config.users, &config.vhosts).map_err(|e| e.to_string())?;
-        let vhosts = config
+        let vhosts: HashMap<String, Arc<VHost>> = config
             .vhosts
             .iter()
             .map(|v| (v.clone(), VHost::new(v)))
             .collect();
-        Ok(BrokerState {
+        let (message_store, recovered) = match &config.data_dir {
+            Some(dir) => {
+                let (store, recovered) = crate::storage::MessageStore::open(&dir.join("messages"))
+                    .map_err(|e| {
+                        format!("cannot open the message log in {}: {e}", dir.display())
+                    })?;
+                (Some(store), recovered)
+            }
+            None => (None, Default::default()),
+        };
+        let state = BrokerState {
             config,
             users: RwLock::new(users),
-            vhosts: RwLock::new(vhosts),
+            vhosts: RwLock::new(HashMap::new()),
             next_connection_id: AtomicU64::new(1),
             connections: AtomicUsize::new(0),
             open_connections: AtomicUsize::new(0),
             reply_to: crate::reply_to::ReplyRegistry::default(),
-        })
+            message_store,
+            recovered: parking_lot::Mutex::new(recovered),
+        };
+        for v in vhosts.values() {
+            state.attach_vhost(v);
+        }
+        *state.vhosts.write() = vhosts;
+        Ok(state)
+    }
+
+    /// Gives a vhost the message log and its recovered messages (done for the configured
+    /// vhosts; call it for a vhost created later, e.g. from stored definitions, before its
+    /// durable queues are recreated).
+    pub fn attach_vhost(&self, vhost: &VHost) {
+        let Some(store) = &self.message_store else {
+            return;
+        };
+        let mut recovered = self.recovered.lock();
+        let keys: Vec<(String, String)> = recovered
+            .keys()
+            .filter(|(v, _)| *v == vhost.name)
+            .cloned()
+            .collect();
+        let mine = keys
+            .into_iter()
+            .filter_map(|k| recovered.remove_entry(&k))
+            .map(|((_, q), m)| (q, m))
+            .collect();
+        vhost.attach_message_store(store.clone(), mine);
     }
 
     /// A fresh connection id.
@@ -128,6 +170,11 @@ impl BrokerHandle {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
+        if let Some(store) = &self.state.message_store {
+            // Everything logged is written and synced; the log can be opened again.
+            let store = store.clone();
+            let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        }
     }
 }
 

@@ -58,6 +58,10 @@ pub struct VHost {
     queues: RwLock<HashMap<ShortString, Arc<Queue>>>,
     /// Itself, for queues (dead-lettering, `x-expires`).
     me: Weak<VHost>,
+    /// The broker's message log, for durable queues (none in memory-only mode).
+    store: std::sync::OnceLock<Arc<crate::storage::MessageStore>>,
+    /// Messages recovered from the log, by queue, until the durable queue is recreated.
+    recovered: parking_lot::Mutex<HashMap<String, Vec<crate::storage::RecoveredMessage>>>,
 }
 
 fn inequivalent(
@@ -79,12 +83,37 @@ impl VHost {
         Arc::new_cyclic(|me| VHost::with_default_exchanges(name, me.clone()))
     }
 
+    /// Gives the vhost the broker's message log and the messages recovered from it for its
+    /// queues: a durable queue declared (or recreated from definitions) while recovered
+    /// messages wait for it gets them back, in order ([`Queue::restore`]).
+    pub fn attach_message_store(
+        &self,
+        store: Arc<crate::storage::MessageStore>,
+        recovered: HashMap<String, Vec<crate::storage::RecoveredMessage>>,
+    ) {
+        let _ = self.store.set(store);
+        *self.recovered.lock() = recovered;
+    }
+
+    /// The broker's message log, if it keeps one.
+    pub fn message_store(&self) -> Option<Arc<crate::storage::MessageStore>> {
+        self.store.get().cloned()
+    }
+
+    /// Takes the recovered messages waiting for queue `name` (the definitions loader may
+    /// restore them itself; [`VHost::declare_queue`] does it for a new durable queue).
+    pub fn take_recovered(&self, name: &str) -> Vec<crate::storage::RecoveredMessage> {
+        self.recovered.lock().remove(name).unwrap_or_default()
+    }
+
     fn with_default_exchanges(name: &str, me: Weak<VHost>) -> VHost {
         let vhost = VHost {
             name: name.to_string(),
             exchanges: RwLock::default(),
             queues: RwLock::default(),
             me,
+            store: std::sync::OnceLock::new(),
+            recovered: Default::default(),
         };
         {
             let mut ex = vhost.exchanges.write();
@@ -275,9 +304,17 @@ impl VHost {
             return Ok(existing.clone());
         }
         let parsed = QueueArgs::parse(&name, &self.name, &options.arguments)?;
+        let durable = options.durable;
         let q = Queue::with_args(name.clone(), options, parsed, self.me.clone());
         q.touch();
-        queues.insert(name, q.clone());
+        queues.insert(name.clone(), q.clone());
+        drop(queues);
+        if durable && self.store.get().is_some() {
+            let recovered = self.take_recovered(&name.as_str());
+            if !recovered.is_empty() {
+                q.restore(recovered);
+            }
+        }
         Ok(q)
     }
 

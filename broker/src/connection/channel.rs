@@ -102,6 +102,11 @@ pub(crate) struct ChannelState {
     content: Option<PendingPublish>,
     /// Next publish sequence number, once in confirm mode.
     confirm_next: Option<u64>,
+    /// Confirms waiting for the message log, in publish order: (sequence number, log batch
+    /// that must be synced first (0: none), nack).
+    confirm_wait: VecDeque<(u64, u64, bool)>,
+    /// The highest log batch this channel asked to hear about.
+    confirm_registered: u64,
     tx: Option<TxState>,
     next_tag: u64,
     /// Unacknowledged deliveries by tag, oldest first; settled ones become `None` until they
@@ -122,6 +127,8 @@ impl ChannelState {
             closing: false,
             content: None,
             confirm_next: None,
+            confirm_wait: VecDeque::new(),
+            confirm_registered: 0,
             tx: None,
             next_tag: 1,
             unacked: VecDeque::new(),
@@ -681,6 +688,7 @@ impl Session {
                         };
                         self.out.push_method(ch, &ok.into());
                         let _ = self.out.push_content(ch, &m.properties, &m.body, frame_max);
+                        q.got(&message, g.no_ack);
                         if !g.no_ack {
                             let state = self.channel(ch)?;
                             state.unacked.push_back((
@@ -1003,6 +1011,7 @@ impl Session {
                 redelivered: false,
                 expires_at: None,
                 seq: 0,
+                persist: None,
             };
             self.state.reply_to.deliver(&message.routing_key, m);
         } else {
@@ -1023,14 +1032,29 @@ impl Session {
         // A queue may refuse the message (x-overflow reject-publish): the publish is nacked
         // if any queue refused it, as in RabbitMQ; the others keep their copy.
         let mut refused = false;
+        let mut batch = 0;
         for q in queues.drain(..) {
-            refused |= !q.publish(message.clone());
+            let (accepted, b) = q.publish_logged(message.clone());
+            refused |= !accepted;
+            batch = batch.max(b);
         }
         self.route_buf = queues;
         if let Some(state) = self.channels.get_mut(&ch) {
             if let Some(seq) = state.confirm_next {
-                // Routing is synchronous, so confirms go out in publish order.
                 state.confirm_next = Some(seq + 1);
+                if batch != 0 || !state.confirm_wait.is_empty() {
+                    // Persistent in a durable queue: confirmed once the log synced it (and
+                    // everything published before it on this channel was confirmed).
+                    state.confirm_wait.push_back((seq, batch, refused));
+                    if batch > state.confirm_registered {
+                        state.confirm_registered = batch;
+                        if let Some(store) = &self.state.message_store {
+                            store.wait_for(batch, &self.inbox_tx);
+                        }
+                    }
+                    return;
+                }
+                // Routing is synchronous, so confirms go out in publish order.
                 let confirm = if refused {
                     codec::BasicNack {
                         delivery_tag: seq,
@@ -1144,13 +1168,51 @@ impl Session {
         match requeue {
             Some(true) => requeue_all(settled),
             Some(false) => reject_all(settled),
-            None => drop(settled),
+            None => forget_all(&settled),
         }
         if channel_exhausted {
             self.redispatch_channel(ch);
         } else {
             for q in wake {
                 q.try_dispatch();
+            }
+        }
+    }
+
+    /// The message log synced up to `batch`: sends the confirms that waited for it, in
+    /// publish order, a run of acks as one `multiple` ack.
+    fn confirm_durable(&mut self, batch: u64) {
+        for (&ch, state) in self.channels.iter_mut() {
+            let mut last_ack = None;
+            while let Some(&(seq, b, nack)) = state.confirm_wait.front() {
+                if b > batch {
+                    break;
+                }
+                state.confirm_wait.pop_front();
+                if nack {
+                    if let Some(tag) = last_ack.take() {
+                        let ack = codec::BasicAck {
+                            delivery_tag: tag,
+                            multiple: true,
+                        };
+                        self.out.push_method(ch, &ack.into());
+                    }
+                    let n = codec::BasicNack {
+                        delivery_tag: seq,
+                        multiple: false,
+                        requeue: false,
+                    };
+                    self.out.push_method(ch, &n.into());
+                } else {
+                    last_ack = Some(seq);
+                }
+            }
+            if let Some(tag) = last_ack {
+                let ack = codec::BasicAck {
+                    delivery_tag: tag,
+                    multiple: true,
+                };
+                self.out.push_method(ch, &ack.into());
             }
         }
     }
@@ -1217,6 +1279,7 @@ impl Session {
                     }
                 }
             }
+            SessionMessage::Durable { batch } => self.confirm_durable(batch),
             SessionMessage::Cancel {
                 channel,
                 consumer_tag,
@@ -1247,6 +1310,20 @@ fn reject_all(entries: Vec<Unacked>) {
     }
     for (q, messages) in by_queue {
         q.reject(messages);
+    }
+}
+
+/// Acknowledged deliveries leave their queues for good (their log entries are released).
+fn forget_all(entries: &[Unacked]) {
+    let mut i = 0;
+    while i < entries.len() {
+        let q = &entries[i].queue;
+        let mut j = i + 1;
+        while j < entries.len() && Arc::ptr_eq(&entries[j].queue, q) {
+            j += 1;
+        }
+        q.forget(entries[i..j].iter().map(|u| &u.message));
+        i = j;
     }
 }
 

@@ -23,6 +23,7 @@ use warren_core::codec::{FieldTable, ShortString};
 
 use crate::error::{access_refused, resource_locked, AmqpResult};
 use crate::message::{Message, MessageRef};
+use crate::storage::{MessageStore, PersistRef, RecoveredMessage};
 use crate::vhost::VHost;
 pub use args::{Overflow, QueueArgs};
 pub use dead_letter::Reason;
@@ -41,6 +42,8 @@ pub struct QueuedMessage {
     /// Its place in the queue, in enqueue order: a requeued message goes back to it, as in
     /// RabbitMQ (0 outside a queue).
     pub seq: u64,
+    /// Its record in the message log (persistent message in a durable queue with a log).
+    pub persist: Option<PersistRef>,
 }
 
 /// Prefetch accounting shared by a queue (which spends credit when it delivers) and the
@@ -102,6 +105,12 @@ pub enum SessionMessage {
         /// The message.
         message: QueuedMessage,
     },
+    /// The message log synced `batch` (and every earlier one): confirm the publishes that
+    /// waited for it.
+    Durable {
+        /// The last durable batch.
+        batch: u64,
+    },
     /// The broker cancels a consumer (its queue was deleted): send `basic.cancel`.
     Cancel {
         /// Channel of the consumer.
@@ -156,6 +165,13 @@ pub struct QueueOptions {
 /// Messages to dead-letter once the queue lock is released.
 type Letters = Vec<(MessageRef, Reason)>;
 
+/// A durable queue's message log and the vhost name its records carry.
+#[derive(Debug)]
+struct Log {
+    store: Arc<MessageStore>,
+    vhost: String,
+}
+
 #[derive(Debug)]
 struct QueueState {
     ready: Store,
@@ -188,6 +204,8 @@ pub struct Queue {
     vhost: Weak<VHost>,
     state: Mutex<QueueState>,
     deleted: AtomicBool,
+    /// Where its persistent messages go (durable queue, broker with a data directory).
+    log: Option<Log>,
 }
 
 /// Result of cancelling a consumer.
@@ -214,12 +232,19 @@ impl Queue {
         args: QueueArgs,
         vhost: Weak<VHost>,
     ) -> Arc<Queue> {
+        let log = match vhost.upgrade() {
+            Some(v) if options.durable => v.message_store().map(|store| Log {
+                store,
+                vhost: v.name.clone(),
+            }),
+            _ => None,
+        };
         Arc::new(Queue {
             name,
             options,
             vhost,
             state: Mutex::new(QueueState {
-                ready: Store::new(args.max_priority),
+                ready: Store::new(args.max_priority, log.as_ref().map(|l| l.store.clone())),
                 consumers: Vec::new(),
                 next_consumer: 0,
                 had_consumer: false,
@@ -230,7 +255,41 @@ impl Queue {
             }),
             args,
             deleted: AtomicBool::new(false),
+            log,
         })
+    }
+
+    /// Appends messages recovered from the message log ([`MessageStore::open`]) to this
+    /// (recreated, durable) queue, in their order; bodies stay on disk beyond the first few.
+    pub fn restore(self: &Arc<Self>, messages: Vec<RecoveredMessage>) {
+        let Some(log) = &self.log else {
+            // Not durable here any more: the entries are dropped from the log.
+            return;
+        };
+        let _ = log;
+        let mut letters = Letters::new();
+        {
+            let mut st = self.state.lock();
+            for m in messages {
+                st.ready
+                    .push_recovered(m.persist, m.priority, m.body_len, m.redelivered);
+            }
+            st.ready.refill_all();
+            self.settle(&mut st, &mut letters);
+            self.rearm(&mut st);
+        }
+        self.dead_letter(letters);
+    }
+
+    /// The message left the queue for good (acknowledged, rejected, dropped): its log
+    /// entry is released.
+    pub fn forget<'a>(&self, messages: impl IntoIterator<Item = &'a QueuedMessage>) {
+        if let Some(log) = &self.log {
+            let mut refs = messages.into_iter().filter_map(|m| m.persist).peekable();
+            if refs.peek().is_some() {
+                log.store.ack(refs);
+            }
+        }
     }
 
     /// Whether the queue was deleted.
@@ -273,18 +332,25 @@ impl Queue {
     /// refuses it (`x-overflow` `reject-publish` or `reject-publish-dlx` and full): the
     /// publisher gets `basic.nack`.
     pub fn publish(self: &Arc<Self>, message: MessageRef) -> bool {
+        self.publish_logged(message).0
+    }
+
+    /// [`Queue::publish`], also returning the message log batch whose sync makes the message
+    /// durable (0: nothing was logged), which its confirm must wait for.
+    pub fn publish_logged(self: &Arc<Self>, message: MessageRef) -> (bool, u64) {
         let mut letters = Letters::new();
+        let mut batch = 0;
         let accepted = {
             let mut st = self.state.lock();
             if self.is_deleted() {
-                return true;
+                return (true, 0);
             }
-            let accepted = self.enqueue(&mut st, message, &mut letters);
+            let accepted = self.enqueue(&mut st, message, &mut letters, &mut batch);
             self.rearm(&mut st);
             accepted
         };
         self.dead_letter(letters);
-        accepted
+        (accepted, batch)
     }
 
     fn enqueue(
@@ -292,6 +358,7 @@ impl Queue {
         st: &mut QueueState,
         message: MessageRef,
         dl: &mut Letters,
+        batch: &mut u64,
     ) -> bool {
         let a = &self.args;
         if a.overflow != Overflow::DropHead
@@ -302,11 +369,20 @@ impl Queue {
             }
             return false;
         }
+        let persist = match &self.log {
+            Some(log) if message.is_persistent() => {
+                let (r, b) = log.store.publish(&log.vhost, &self.name, &message);
+                *batch = b;
+                Some(r)
+            }
+            _ => None,
+        };
         let mut m = QueuedMessage {
             expires_at: self.expiry_for(&message),
             message,
             redelivered: false,
             seq: st.ready.take_seq(),
+            persist,
         };
         // Nothing ahead of it: straight to a consumer that can take it, even with a TTL of 0
         // (RabbitMQ delivers such messages if it can at once).
@@ -346,6 +422,8 @@ impl Queue {
         {
             let mut st = self.state.lock();
             if self.is_deleted() {
+                drop(st);
+                self.forget(&messages);
                 return;
             }
             for mut m in messages.into_iter().rev() {
@@ -361,6 +439,7 @@ impl Queue {
     /// Settles messages a client rejected without requeue: dead-lettered with reason
     /// `rejected` if the queue has a dead-letter exchange, dropped otherwise.
     pub fn reject(self: &Arc<Self>, messages: Vec<QueuedMessage>) {
+        self.forget(&messages);
         if self.is_deleted() || self.args.dead_letter_exchange.is_none() {
             return;
         }
@@ -389,6 +468,7 @@ impl Queue {
         if a.overflow == Overflow::DropHead && a.has_limit() {
             while a.over_limit(st.ready.len(), st.ready.bytes()) {
                 let Some(m) = st.ready.pop() else { break };
+                self.forget([&m]);
                 self.discard(dl, m.message, Reason::Maxlen);
             }
         }
@@ -403,6 +483,7 @@ impl Queue {
         }
         let now = Instant::now();
         while let Some(m) = st.ready.pop_expired(now) {
+            self.forget([&m]);
             self.discard(dl, m.message, Reason::Expired);
         }
     }
@@ -453,6 +534,7 @@ impl Queue {
             c.credit.take();
             c.channel_credit.take();
         }
+        let logged = message.persist.map(|p| (p, message.redelivered));
         let sent = c.outbox.send(SessionMessage::Deliver {
             channel: c.channel,
             consumer_tag: c.tag.clone(),
@@ -463,6 +545,13 @@ impl Queue {
         match sent {
             Ok(()) => {
                 st.next_consumer = i + 1;
+                if let (Some(log), Some((p, redelivered))) = (&self.log, logged) {
+                    if !ack_required {
+                        log.store.ack([p]);
+                    } else if !redelivered {
+                        log.store.delivered([p.id]);
+                    }
+                }
                 Ok(())
             }
             Err(mpsc::error::SendError(SessionMessage::Deliver { message, .. })) => {
@@ -567,9 +656,25 @@ impl Queue {
         got
     }
 
+    /// A message was handed out by `basic.get`: logged as delivered, or as gone when the
+    /// getter does not acknowledge.
+    pub fn got(&self, m: &QueuedMessage, no_ack: bool) {
+        if let (Some(log), Some(p)) = (&self.log, m.persist) {
+            if no_ack {
+                log.store.ack([p]);
+            } else if !m.redelivered {
+                log.store.delivered([p.id]);
+            }
+        }
+    }
+
     /// Removes every ready message; returns how many.
     pub fn purge(&self) -> u32 {
-        self.state.lock().ready.clear() as u32
+        let (n, refs) = self.state.lock().ready.clear();
+        if let Some(log) = &self.log {
+            log.store.ack(refs);
+        }
+        n as u32
     }
 
     /// Marks the queue deleted, tells its consumers' connections, and returns the number of
@@ -587,7 +692,11 @@ impl Queue {
         if let Some(t) = &st.timer {
             t.notify_one();
         }
-        st.ready.clear() as u32
+        let (n, refs) = st.ready.clear();
+        if let Some(log) = &self.log {
+            log.store.queue_deleted(&log.vhost, &self.name, refs);
+        }
+        n as u32
     }
 
     /// Makes sure the timer task wakes at the next head expiry or `x-expires` deadline.
