@@ -62,6 +62,9 @@ pub struct VHost {
     store: std::sync::OnceLock<Arc<crate::storage::MessageStore>>,
     /// Messages recovered from the log, by queue, until the durable queue is recreated.
     recovered: parking_lot::Mutex<HashMap<String, Vec<crate::storage::RecoveredMessage>>>,
+    /// The definitions log, for durable exchanges, queues and bindings (none in memory-only
+    /// mode).
+    definitions: std::sync::OnceLock<Arc<crate::definitions::DefinitionStore>>,
 }
 
 fn inequivalent(
@@ -95,6 +98,16 @@ impl VHost {
         *self.recovered.lock() = recovered;
     }
 
+    /// Writes durable declarations, deletions and bindings to `store` from now on.
+    pub fn attach_definitions(&self, store: Arc<crate::definitions::DefinitionStore>) {
+        let _ = self.definitions.set(store);
+    }
+
+    /// Every queue.
+    pub fn queues(&self) -> Vec<Arc<Queue>> {
+        self.queues.read().values().cloned().collect()
+    }
+
     /// The broker's message log, if it keeps one.
     pub fn message_store(&self) -> Option<Arc<crate::storage::MessageStore>> {
         self.store.get().cloned()
@@ -114,6 +127,7 @@ impl VHost {
             me,
             store: std::sync::OnceLock::new(),
             recovered: Default::default(),
+            definitions: std::sync::OnceLock::new(),
         };
         {
             let mut ex = vhost.exchanges.write();
@@ -198,7 +212,12 @@ impl VHost {
             d.internal,
             d.arguments,
         ));
-        self.exchanges.write().entry(d.name).or_insert(ex.clone());
+        let mut exchanges = self.exchanges.write();
+        if let Some(raced) = exchanges.get(&d.name) {
+            return Ok(raced.clone());
+        }
+        crate::definitions::persist(self.definitions.get(), |s| s.put_exchange(&self.name, &ex))?;
+        exchanges.insert(d.name, ex.clone());
         Ok(ex)
     }
 
@@ -225,6 +244,11 @@ impl VHost {
 
     fn remove_exchange(&self, ex: &Arc<Exchange>) {
         self.exchanges.write().remove(&ex.name);
+        if ex.durable {
+            crate::definitions::persist_or_log(self.definitions.get(), |s| {
+                s.delete_exchange(&self.name, &ex.name)
+            });
+        }
         ex.mark_deleted();
         let d = Destination::Exchange(ex.clone());
         self.unbind_everywhere(&d);
@@ -307,6 +331,7 @@ impl VHost {
         let durable = options.durable;
         let q = Queue::with_args(name.clone(), options, parsed, self.me.clone());
         q.touch();
+        crate::definitions::persist(self.definitions.get(), |s| s.put_queue(&self.name, &q))?;
         queues.insert(name.clone(), q.clone());
         drop(queues);
         if durable && self.store.get().is_some() {
@@ -352,6 +377,11 @@ impl VHost {
             match queues.get(&q.name) {
                 Some(existing) if Arc::ptr_eq(existing, q) => {
                     queues.remove(&q.name);
+                    if q.options.durable {
+                        crate::definitions::persist_or_log(self.definitions.get(), |s| {
+                            s.delete_queue(&self.name, &q.name)
+                        });
+                    }
                 }
                 _ => return 0,
             }
@@ -392,6 +422,9 @@ impl VHost {
         if src.kind == ExchangeKind::Headers {
             crate::routing::headers::check_binding(&arguments)?;
         }
+        crate::definitions::persist(self.definitions.get(), |s| {
+            s.bind(&self.name, &src, &destination, &key, &arguments)
+        })?;
         src.bind(destination, key, arguments);
         Ok(())
     }
@@ -414,6 +447,9 @@ impl VHost {
         let Some(src) = self.exchange(source) else {
             return Ok(());
         };
+        crate::definitions::persist(self.definitions.get(), |s| {
+            s.unbind(&self.name, &src, destination, key, arguments)
+        })?;
         if src.unbind(destination, key, arguments) && src.auto_delete && src.binding_count() == 0 {
             self.remove_exchange(&src);
         }
