@@ -8,6 +8,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -142,6 +143,12 @@ pub struct BrokerConfig {
     /// tests and embedding); the `warren-broker` binary defaults to [`default_data_dir`].
     /// One broker at a time may use a directory.
     pub data_dir: Option<PathBuf>,
+    /// Publishers are blocked while the broker's resident memory is above this (RabbitMQ's
+    /// `vm_memory_high_watermark`, 0.4 of RAM by default). See [`crate::resources`].
+    pub memory_high_watermark: MemoryWatermark,
+    /// Publishers are blocked while the free space where `data_dir` is (the current
+    /// directory without one) is below this many bytes (RabbitMQ's `disk_free_limit`: 50 MB).
+    pub disk_free_limit: u64,
 }
 
 /// The binary's data directory when neither `--data-dir`, `WARREN_DATA_DIR` nor the file's
@@ -183,6 +190,8 @@ impl Default for BrokerConfig {
             handshake_timeout: Duration::from_secs(10),
             silent_close_delay: Duration::from_secs(3),
             data_dir: None,
+            memory_high_watermark: MemoryWatermark::default(),
+            disk_free_limit: DEFAULT_DISK_FREE_LIMIT,
         }
     }
 }
@@ -247,6 +256,9 @@ impl BrokerConfig {
         if self.handshake_timeout.is_zero() {
             return invalid("handshake_timeout_ms must be positive".into());
         }
+        self.memory_high_watermark
+            .validate()
+            .map_err(ConfigError::Invalid)?;
         if self
             .data_dir
             .as_ref()
@@ -265,6 +277,148 @@ impl BrokerConfig {
         ConfigFile::load(path)?.apply(&mut config)?;
         Ok(config)
     }
+}
+
+// ---- flow control (see crate::resources) ----
+
+/// RabbitMQ's default `disk_free_limit`: 50 MB.
+pub const DEFAULT_DISK_FREE_LIMIT: u64 = 50_000_000;
+/// RabbitMQ's default `vm_memory_high_watermark.relative`.
+pub const DEFAULT_MEMORY_FRACTION: f64 = 0.4;
+
+/// The memory high watermark: above it, publishers are blocked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MemoryWatermark {
+    /// A fraction of the machine's RAM (or of the cgroup's limit, if lower). RabbitMQ's
+    /// `vm_memory_high_watermark.relative`, 0.4 by default; 0 blocks every publisher.
+    Relative(f64),
+    /// Bytes of resident memory (RabbitMQ's `vm_memory_high_watermark.absolute`).
+    Absolute(u64),
+}
+
+impl Default for MemoryWatermark {
+    fn default() -> Self {
+        MemoryWatermark::Relative(DEFAULT_MEMORY_FRACTION)
+    }
+}
+
+impl MemoryWatermark {
+    /// The limit in bytes on a machine with `total` bytes of RAM.
+    pub fn limit(&self, total: u64) -> u64 {
+        match *self {
+            MemoryWatermark::Relative(f) => (total as f64 * f).min(u64::MAX as f64) as u64,
+            MemoryWatermark::Absolute(b) => b,
+        }
+    }
+
+    /// Checks the value: a fraction must be finite and not negative.
+    pub fn validate(&self) -> Result<(), String> {
+        match *self {
+            MemoryWatermark::Relative(f) if !f.is_finite() || f < 0.0 => Err(format!(
+                "memory_high_watermark {f} is not a fraction of RAM (0.4) nor bytes (\"2GB\")"
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for MemoryWatermark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MemoryWatermark::Relative(r) => write!(f, "{r} of RAM"),
+            MemoryWatermark::Absolute(b) => write!(f, "{b} bytes"),
+        }
+    }
+}
+
+/// `0.4` (a number with a decimal point) is a fraction of RAM; `1073741824`, `512MB`, `2GiB`
+/// are bytes.
+impl FromStr for MemoryWatermark {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let w = if s.contains('.') && s.chars().all(|c| c.is_ascii_digit() || c == '.') {
+            MemoryWatermark::Relative(
+                s.parse()
+                    .map_err(|_| format!("invalid memory watermark {s:?}"))?,
+            )
+        } else {
+            MemoryWatermark::Absolute(parse_bytes(s)?)
+        };
+        w.validate()?;
+        Ok(w)
+    }
+}
+
+/// In TOML: a float is a fraction of RAM (`0.4`), an integer is bytes, a string is either
+/// (`"0.4"`, `"2GB"`, `"512MiB"`).
+impl<'de> Deserialize<'de> for MemoryWatermark {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Float(f64),
+            Text(String),
+        }
+        let w = match Raw::deserialize(d)? {
+            Raw::Int(b) => MemoryWatermark::Absolute(b),
+            Raw::Float(f) => MemoryWatermark::Relative(f),
+            Raw::Text(s) => s.parse().map_err(serde::de::Error::custom)?,
+        };
+        w.validate().map_err(serde::de::Error::custom)?;
+        Ok(w)
+    }
+}
+
+/// A byte count: TOML integer or a string with a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(b) => Ok(ByteSize(b)),
+            Raw::Text(s) => parse_bytes(&s)
+                .map(ByteSize)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// Bytes as RabbitMQ writes them: `50000000`, `50MB` (10^6), `50MiB` (2^20), also `k`, `G`...
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("invalid byte size {s:?} (e.g. 50000000, 50MB, 2GiB)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        "t" | "tb" => 1_000_000_000_000,
+        "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "unknown unit in byte size {s:?} (use kB, MB, GB, KiB, MiB, GiB)"
+            ))
+        }
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("byte size {s:?} is too large"))
 }
 
 /// The TOML file's shape; every key is optional. See `broker/warren-broker.example.toml`.
@@ -384,6 +538,10 @@ pub struct LimitsEntry {
     pub handshake_timeout_ms: Option<u64>,
     /// How long a connection refused silently during the handshake is held, milliseconds.
     pub silent_close_delay_ms: Option<u64>,
+    /// Memory high watermark: a fraction of RAM (`0.4`) or bytes (`2147483648`, `"2GB"`).
+    pub memory_high_watermark: Option<MemoryWatermark>,
+    /// Free disk space limit: bytes (`50000000`, `"50MB"`).
+    pub disk_free_limit: Option<ByteSize>,
 }
 
 impl ConfigFile {
@@ -451,6 +609,12 @@ impl ConfigFile {
         }
         if let Some(v) = l.silent_close_delay_ms {
             next.silent_close_delay = Duration::from_millis(v);
+        }
+        if let Some(v) = l.memory_high_watermark {
+            next.memory_high_watermark = v;
+        }
+        if let Some(v) = l.disk_free_limit {
+            next.disk_free_limit = v.0;
         }
         next.validate()?;
         *config = next;

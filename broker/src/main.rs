@@ -2,7 +2,8 @@
 //! every connection with 320 CONNECTION_FORCED and exits 0.
 //!
 //! Settings, highest precedence first: flags, environment variables (`WARREN_LISTEN`,
-//! `WARREN_CONFIG`, `WARREN_LOG`, `WARREN_DATA_DIR`, `WARREN_IN_MEMORY`), the TOML file (see
+//! `WARREN_CONFIG`, `WARREN_LOG`, `WARREN_DATA_DIR`, `WARREN_IN_MEMORY`,
+//! `WARREN_MEMORY_HIGH_WATERMARK`, `WARREN_DISK_FREE_LIMIT`), the TOML file (see
 //! `warren-broker.example.toml`), defaults (127.0.0.1:5672, guest/guest on `/` from loopback
 //! only, durable state in [`default_data_dir`]). Exit status: 0 after a
 //! clean shutdown, 1 if the broker cannot start or a second signal cuts the shutdown short,
@@ -41,6 +42,18 @@ struct Args {
     /// --data-dir).
     #[arg(long, env = "WARREN_IN_MEMORY")]
     in_memory: bool,
+    /// Block publishers above this resident memory: a fraction of RAM (0.4) or bytes
+    /// (2147483648, 2GB, 512MiB) [default: 0.4, or the file's `memory_high_watermark`].
+    #[arg(
+        long,
+        env = "WARREN_MEMORY_HIGH_WATERMARK",
+        value_name = "FRACTION|BYTES"
+    )]
+    memory_high_watermark: Option<warren_broker::config::MemoryWatermark>,
+    /// Block publishers while the data directory's disk has less free space than this
+    /// (50000000, 50MB, 1GiB) [default: 50MB, or the file's `disk_free_limit`].
+    #[arg(long, env = "WARREN_DISK_FREE_LIMIT", value_name = "BYTES", value_parser = warren_broker::config::parse_bytes)]
+    disk_free_limit: Option<u64>,
 }
 
 fn main() -> ExitCode {
@@ -68,6 +81,12 @@ fn main() -> ExitCode {
     }
     if args.in_memory {
         config.data_dir = None;
+    }
+    if let Some(w) = args.memory_high_watermark {
+        config.memory_high_watermark = w;
+    }
+    if let Some(b) = args.disk_free_limit {
+        config.disk_free_limit = b;
     }
     if let Err(e) = config.validate() {
         eprintln!("warren-broker: configuration error: {e}");
