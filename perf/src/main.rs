@@ -1044,6 +1044,7 @@ async fn run_connections(a: ConnectionsArgs) -> Res<i32> {
         }
     }
     let open_elapsed = start.elapsed();
+    let opened = open.len();
     let channels_open: usize = open.iter().map(|(_, c)| c.len()).sum();
     // Let the broker settle before measuring.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1086,9 +1087,8 @@ async fn run_connections(a: ConnectionsArgs) -> Res<i32> {
     let rss_after_close = rss();
 
     let per_conn = match (rss_before, rss_open) {
-        (Some(b), Some(o)) if !open.is_empty() || channels_open > 0 => {
-            let n = (channels_open / a.channels.max(1)).max(1);
-            Value::from(round2((o as f64 - b as f64) / n as f64))
+        (Some(b), Some(o)) if opened > 0 => {
+            Value::from(round2((o as f64 - b as f64) / opened as f64))
         }
         _ => Value::Null,
     };
@@ -1096,12 +1096,12 @@ async fn run_connections(a: ConnectionsArgs) -> Res<i32> {
         "scenario": "connections",
         "connections": a.connections,
         "channels_per_connection": a.channels,
-        "opened": channels_open / a.channels.max(1),
+        "opened": opened,
         "channels_opened": channels_open,
         "failed": failures,
         "first_error": first_error,
         "open_seconds": round2(open_elapsed.as_secs_f64()),
-        "open_rate": round2(rate((channels_open / a.channels.max(1)) as u64, open_elapsed)),
+        "open_rate": round2(rate(opened as u64, open_elapsed)),
         "held_seconds": round2(a.common.duration),
         "still_open_after_hold": still_open,
         "close_seconds": round2(close_elapsed.as_secs_f64()),
