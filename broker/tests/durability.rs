@@ -314,3 +314,25 @@ async fn acked_segments_are_reclaimed_under_steady_traffic() {
     assert!(max_segments <= 4, "segments on disk: {max_segments}");
     broker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_crash_recovered_messages_are_redelivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start(dir.path()).await;
+    let (conn, ch) = confirming(&broker).await;
+    declare(&ch, "crashed", true).await;
+    for i in 0..3 {
+        publish(&ch, "crashed", &format!("m{i}"), persistent()).await;
+    }
+    conn.close().await.ok();
+    broker.shutdown().await;
+    // As a crash leaves the log: without the clean-shutdown marker, a delivery whose
+    // DELIVERED record was not synced cannot come back as a first delivery.
+    std::fs::remove_file(dir.path().join("messages").join("clean-shutdown")).expect("marker");
+    let restarted = start(dir.path()).await;
+    let (_conn2, ch2) = support::open(&restarted).await;
+    declare(&ch2, "crashed", true).await;
+    let want: Vec<(String, bool)> = (0..3).map(|i| (format!("m{i}"), true)).collect();
+    assert_eq!(drain(&ch2, "crashed").await, want);
+    restarted.shutdown().await;
+}

@@ -16,14 +16,43 @@ use crate::storage::{MessageStore, PersistRef};
 /// Messages kept in memory at the head of each band of a queue with a message log.
 pub(crate) const WINDOW: usize = 2048;
 
-/// A ready message whose body is on disk (or, if it cannot be, kept aside in `pinned`).
+/// A ready message whose body is on disk (or, if it cannot be, kept aside in `pinned`):
+/// 32 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Paged {
     seq: u64,
-    /// `None`: the message is in `pinned` (transient, or with an expiry).
-    at: Option<PersistRef>,
-    body_len: u32,
-    redelivered: bool,
+    /// Its record; `len` 0: the message is in `pinned` (transient, or with an expiry).
+    at: PersistRef,
+    /// Body length, redelivered in the top bit.
+    body: u32,
+}
+
+const REDELIVERED: u32 = 1 << 31;
+
+impl Paged {
+    fn new(seq: u64, at: Option<PersistRef>, body_len: u32, redelivered: bool) -> Paged {
+        let at = at.unwrap_or(PersistRef {
+            id: 0,
+            seg: 0,
+            off: 0,
+            len: 0,
+        });
+        let flag = if redelivered { REDELIVERED } else { 0 };
+        Paged {
+            seq,
+            at,
+            body: body_len.min(REDELIVERED - 1) | flag,
+        }
+    }
+    fn at(&self) -> Option<PersistRef> {
+        (self.at.len != 0).then_some(self.at)
+    }
+    fn body_len(&self) -> u32 {
+        self.body & !REDELIVERED
+    }
+    fn redelivered(&self) -> bool {
+        self.body & REDELIVERED != 0
+    }
 }
 
 /// One priority: the in-memory head, then the paged tail.
@@ -107,12 +136,7 @@ impl Store {
         }
         let body_len = m.message.body.len() as u32;
         let at = m.persist.filter(|_| m.expires_at.is_none());
-        let p = Paged {
-            seq: m.seq,
-            at,
-            body_len,
-            redelivered: m.redelivered,
-        };
+        let p = Paged::new(m.seq, at, body_len, m.redelivered);
         if at.is_none() {
             self.pinned.insert(m.seq, m);
         }
@@ -131,12 +155,9 @@ impl Store {
         let b = self.band_of(priority);
         self.len += 1;
         self.bytes += body_len as usize;
-        self.bands[b].tail.push_back(Paged {
-            seq,
-            at: Some(at),
-            body_len,
-            redelivered,
-        });
+        self.bands[b]
+            .tail
+            .push_back(Paged::new(seq, Some(at), body_len, redelivered));
     }
 
     /// Reads the heads of every band back from the log (after recovery).
@@ -154,7 +175,7 @@ impl Store {
         }
         let n = (WINDOW - band.head.len()).min(band.tail.len());
         let taken: Vec<Paged> = band.tail.drain(..n).collect();
-        let refs: Vec<PersistRef> = taken.iter().filter_map(|p| p.at).collect();
+        let refs: Vec<PersistRef> = taken.iter().filter_map(Paged::at).collect();
         let mut read = match &self.log {
             Some(log) if !refs.is_empty() => match log.read(&refs) {
                 Ok(v) => v.into_iter(),
@@ -166,11 +187,11 @@ impl Store {
             _ => Vec::new().into_iter(),
         };
         for p in taken {
-            let m = match p.at {
+            let m = match p.at() {
                 None => self.pinned.remove(&p.seq),
                 Some(at) => read.next().map(|message| QueuedMessage {
                     message: Arc::new(message),
-                    redelivered: p.redelivered,
+                    redelivered: p.redelivered(),
                     expires_at: None,
                     seq: p.seq,
                     persist: Some(at),
@@ -181,7 +202,7 @@ impl Store {
                 None => {
                     // Unreadable: counted out of the queue.
                     self.len -= 1;
-                    self.bytes -= p.body_len as usize;
+                    self.bytes -= p.body_len() as usize;
                 }
             }
         }
@@ -257,7 +278,7 @@ impl Store {
         let mut refs = Vec::new();
         for b in &mut self.bands {
             refs.extend(b.head.drain(..).filter_map(|m| m.persist));
-            refs.extend(b.tail.drain(..).filter_map(|p| p.at));
+            refs.extend(b.tail.drain(..).filter_map(|p| p.at()));
         }
         refs.extend(self.pinned.drain().filter_map(|(_, m)| m.persist));
         self.len = 0;

@@ -48,10 +48,15 @@ const DELIVERED: u8 = 2;
 const ACK: u8 = 3;
 const QUEUE_DELETED: u8 = 4;
 const HEADER: usize = 8;
+const CLEAN_MARKER: &str = "clean-shutdown";
 
 /// Size at which the log moves on to a new segment (64 MiB). Tests lower it to see
 /// segments reclaimed; it is read when a segment fills.
 pub static SEGMENT_BYTES: AtomicU64 = AtomicU64::new(64 * 1024 * 1024);
+
+/// How long the writer lets appends gather before it takes a batch, in microseconds
+/// (`WARREN_GROUP_COMMIT_US`; 0: take whatever is there at once).
+pub static GROUP_COMMIT_US: AtomicU64 = AtomicU64::new(0);
 
 /// Number of `fdatasync` calls made by every store in this process (for tests).
 pub static FSYNCS: AtomicU64 = AtomicU64::new(0);
@@ -139,6 +144,12 @@ impl MessageStore {
     /// Opens (creating) the log in `dir`, recovers what it holds and starts the writer thread.
     pub fn open(dir: &Path) -> io::Result<(Arc<MessageStore>, Recovered)> {
         std::fs::create_dir_all(dir)?;
+        if let Some(us) = std::env::var("WARREN_GROUP_COMMIT_US")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            GROUP_COMMIT_US.store(us, Ordering::Relaxed);
+        }
         let mut segs: Vec<u32> = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok())
             .filter_map(|e| {
@@ -147,6 +158,14 @@ impl MessageStore {
             })
             .collect();
         segs.sort_unstable();
+        // A clean shutdown leaves a marker: the delivered flags are then exact. After a crash a
+        // delivery may have reached a consumer before its DELIVERED record was synced, so
+        // every recovered message is marked redelivered ("may have been delivered").
+        let marker = dir.join(CLEAN_MARKER);
+        let clean = marker.exists();
+        if clean {
+            std::fs::remove_file(&marker)?;
+        }
         // id -> (key index, ref, delivered, priority, body_len)
         let mut keys: Vec<(String, String)> = Vec::new();
         let mut key_index: HashMap<(String, String), usize> = HashMap::new();
@@ -203,7 +222,11 @@ impl MessageStore {
         }
         let mut live: BTreeMap<u32, u64> = segs.iter().map(|&s| (s, 0)).collect();
         let mut recovered: Recovered = HashMap::new();
+        if !clean && !entries.is_empty() {
+            tracing::info!("message log: no clean shutdown; recovered messages are redelivered");
+        }
         for (_, (k, r, delivered, priority, body_len)) in entries {
+            let delivered = delivered || !clean;
             *live.entry(r.seg).or_default() += 1;
             recovered
                 .entry(keys[k].clone())
@@ -494,6 +517,9 @@ impl MessageStore {
         self.wake.notify_one();
         if let Some(h) = self.writer.lock().take() {
             let _ = h.join();
+            if let Err(e) = File::create(self.dir.join(CLEAN_MARKER)).and_then(|f| f.sync_all()) {
+                tracing::warn!("message log: cannot mark the clean shutdown: {e}");
+            }
         }
     }
 
@@ -507,6 +533,12 @@ impl MessageStore {
                 }
                 if inner.pending.is_empty() {
                     return;
+                }
+                let gather = GROUP_COMMIT_US.load(Ordering::Relaxed);
+                if gather > 0 && !inner.shutdown {
+                    drop(inner);
+                    std::thread::sleep(std::time::Duration::from_micros(gather));
+                    inner = self.inner.lock();
                 }
                 let chunks: Vec<Arc<Chunk>> = inner.pending.drain(..).map(Arc::new).collect();
                 inner.inflight = chunks.clone();
