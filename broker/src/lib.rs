@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod config;
 pub mod connection;
+pub mod definitions;
 pub mod error;
 pub mod message;
 pub mod queue;

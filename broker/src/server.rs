@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use parking_lot::RwLock;
 use tokio::net::TcpListener;
@@ -34,6 +35,9 @@ pub struct BrokerState {
     pub message_store: Option<Arc<crate::storage::MessageStore>>,
     /// Recovered messages of vhosts not created yet ([`BrokerState::attach_vhost`]).
     recovered: parking_lot::Mutex<crate::storage::Recovered>,
+    /// The definitions log (`<data_dir>/definitions.log`), when the broker has a data
+    /// directory.
+    pub definitions: Option<Arc<crate::definitions::DefinitionStore>>,
 }
 
 impl BrokerState {
@@ -48,6 +52,13 @@ impl BrokerState {
             .iter()
             .map(|v| (v.clone(), VHost::new(v)))
             .collect();
+        // First: it locks the data directory (one broker per directory).
+        let definitions = match &config.data_dir {
+            Some(dir) => Some(crate::definitions::DefinitionStore::open(dir).map_err(|e| {
+                format!("cannot open the definitions log in {}: {e}", dir.display())
+            })?),
+            None => None,
+        };
         let (message_store, recovered) = match &config.data_dir {
             Some(dir) => {
                 let (store, recovered) = crate::storage::MessageStore::open(&dir.join("messages"))
@@ -68,11 +79,15 @@ impl BrokerState {
             reply_to: crate::reply_to::ReplyRegistry::default(),
             message_store,
             recovered: parking_lot::Mutex::new(recovered),
+            definitions,
         };
         for v in vhosts.values() {
             state.attach_vhost(v);
         }
         *state.vhosts.write() = vhosts;
+        if let Some(store) = &state.definitions {
+            crate::definitions::load(&state, store);
+        }
         Ok(state)
     }
 
@@ -174,6 +189,12 @@ impl BrokerHandle {
             // Everything logged is written and synced; the log can be opened again.
             let store = store.clone();
             let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        }
+        // Give the tasks still holding the state (they stop on the same signal) a moment to
+        // drop it, so that its data directory is unlocked for the next broker.
+        let t0 = std::time::Instant::now();
+        while Arc::strong_count(&self.state) > 1 && t0.elapsed() < Duration::from_secs(2) {
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
 }
