@@ -455,10 +455,21 @@ impl MessageStore {
                 end = end.max(refs[j].off as u64 + refs[j].len as u64);
                 j += 1;
             }
-            let span = self.read_span(first.seg, first.off as u64, end)?;
-            for r in &refs[i..j] {
-                let at = (r.off - first.off) as usize;
-                out.push(decode_publish(&span[at..at + r.len as usize])?);
+            match self.read_span(first.seg, first.off as u64, end) {
+                Ok(span) => {
+                    for r in &refs[i..j] {
+                        let at = (r.off - first.off) as usize;
+                        out.push(decode_publish(&span[at..at + r.len as usize])?);
+                    }
+                }
+                // The run straddles what is written and what is still buffered: one record
+                // at a time (a record is never split).
+                Err(_) => {
+                    for r in &refs[i..j] {
+                        let rec = self.read_span(r.seg, r.off as u64, (r.off + r.len) as u64)?;
+                        out.push(decode_publish(&rec)?);
+                    }
+                }
             }
             i = j;
         }
