@@ -118,6 +118,9 @@ struct ChannelEntry {
     confirm_waiters: Vec<oneshot::Sender<Result<bool>>>,
     /// Whether a nack arrived since the last time the waiters were answered.
     nacked: bool,
+    /// Consumers the application dropped, being cancelled, with whether they are no-ack:
+    /// deliveries that cross the cancel are given back instead of left unacknowledged.
+    dropped_consumers: HashMap<ShortString, bool>,
 }
 
 impl ChannelEntry {
@@ -307,6 +310,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                             confirms: VecDeque::new(),
                             confirm_waiters: Vec::new(),
                             nacked: false,
+                            dropped_consumers: HashMap::new(),
                         },
                     );
                 }
@@ -464,6 +468,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     return;
                 };
                 let Some((consumer, no_ack)) = entry.consumers.get(&deliver.consumer_tag) else {
+                    if entry.dropped_consumers.get(&deliver.consumer_tag) == Some(&false) {
+                        let reject = crate::codec::BasicReject {
+                            delivery_tag: deliver.delivery_tag,
+                            requeue: true,
+                        };
+                        self.send(channel, reject.into(), None);
+                    }
                     return;
                 };
                 let (tag, delivery_tag, no_ack) =
@@ -473,6 +484,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     // The application dropped the consumer without cancelling it: cancel it now,
                     // and give the message back so it does not stay unacknowledged forever.
                     entry.consumers.remove(&tag);
+                    entry.dropped_consumers.insert(tag.clone(), no_ack);
                     let cancel = crate::codec::BasicCancel {
                         consumer_tag: tag,
                         nowait: false,
@@ -575,6 +587,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     _ => {}
                 }
                 let _ = tx.send(Ok((method, content)));
+            }
+            (Pending::Ignore, Method::BasicCancelOk(ok)) => {
+                entry.dropped_consumers.remove(&ok.consumer_tag);
             }
             (Pending::Ignore, _) => {}
             (p, method) => p.fail(Error::Protocol(format!(

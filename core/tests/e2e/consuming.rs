@@ -418,7 +418,7 @@ async fn dropping_a_consumer_cancels_it_and_requeues_what_it_missed() {
     drop(consumer);
     fill(&ch, &q, &["a", "b"]).await;
     let mut got = Vec::new();
-    for _ in 0..50 {
+    for _ in 0..250 {
         if let Some(d) = within("basic.get", ch.basic_get(&q, false)).await.unwrap() {
             got.push(String::from_utf8_lossy(&d.body).into_owned());
             d.ack().unwrap();
