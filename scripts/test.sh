@@ -4,7 +4,9 @@
 #      clippy, and every Rust test (unit, property, state-machine, end-to-end, blocking facade,
 #      examples);
 #   2. against Warren's reference broker (built and started here on a free loopback port from
-#      5673): the same end-to-end suite again, selected by WARREN_TEST_URI alone;
+#      5673, its data in a fresh target/warren-data.PORT): the same end-to-end suite again,
+#      selected by WARREN_TEST_URI alone; then the crash test (broker/tests/crash.rs: SIGKILL
+#      and restart, WARREN_CRASH_CYCLES times, default 20);
 #   3. real third-party clients — pika (pytest), php-amqplib and rabbitmq-c's amqp-tools
 #      (tests/clients/) — against RabbitMQ first, which checks the tests themselves, then
 #      against the reference broker.
@@ -94,6 +96,15 @@ fi
 if [ -n "$BROKER_URI" ]; then
   part "e2e suite (warren-broker: $BROKER_URI)" \
     env WARREN_TEST_URI="$BROKER_URI" timeout 900 cargo test --workspace --no-fail-fast --test e2e
+fi
+
+# Crash test: the real broker binary on a temporary data dir, SIGKILLed at random moments and
+# restarted while confirm-mode publishers and a consumer run; no confirmed message may be
+# missing. Prints its counts (published, confirmed, recovered, duplicates).
+if [ "$built" = PASS ]; then
+  part "crash test (warren-broker, ${WARREN_CRASH_CYCLES:-20} SIGKILL cycles)" \
+    env WARREN_CRASH_CYCLES="${WARREN_CRASH_CYCLES:-20}" WARREN_CRASH_SECONDS=240 \
+    timeout 600 cargo test --workspace --no-fail-fast --test crash -- --nocapture
 fi
 
 clients_ready=1

@@ -210,9 +210,6 @@ async fn consumer(mut rx: watch::Receiver<Broker>, counts: Arc<Mutex<Counts>>) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "needs the message store to record deliveries durably: a message delivered (and \
-            acknowledged) before a SIGKILL can come back without `redelivered`; \
-            scripts/test.sh runs it with --include-ignored"]
 async fn confirmed_persistent_messages_survive_sigkill() {
     let cycles: usize = env_or("WARREN_CRASH_CYCLES", 5);
     let limit = Duration::from_secs(env_or("WARREN_CRASH_SECONDS", 120));
