@@ -7,7 +7,8 @@
 //! Rooms: [`server`] (listener, broker state, shutdown), [`connection`] (one task per client
 //! connection: handshake, channels, publish and deliver), [`routing`] (exchanges),
 //! [`queue`] (queues, consumers, prefetch), [`vhost`] (declarations and the exchange graph),
-//! [`auth`] (users, password hashes, permissions), [`config`].
+//! [`auth`] (users, password hashes, permissions), [`resources`] (memory and disk alarms:
+//! flow control), [`config`].
 
 #![warn(missing_docs)]
 
@@ -19,6 +20,7 @@ pub mod error;
 pub mod message;
 pub mod queue;
 pub mod reply_to;
+pub mod resources;
 pub mod routing;
 pub mod server;
 pub mod storage;

@@ -35,6 +35,8 @@ pub struct BrokerState {
     pub message_store: Option<Arc<crate::storage::MessageStore>>,
     /// Recovered messages of vhosts not created yet ([`BrokerState::attach_vhost`]).
     recovered: parking_lot::Mutex<crate::storage::Recovered>,
+    /// Memory and disk alarms (flow control).
+    pub resources: crate::resources::Resources,
     /// The definitions log (`<data_dir>/definitions.log`), when the broker has a data
     /// directory.
     pub definitions: Option<Arc<crate::definitions::DefinitionStore>>,
@@ -69,7 +71,13 @@ impl BrokerState {
             }
             None => (None, Default::default()),
         };
+        let resources = crate::resources::Resources::new(
+            config.memory_high_watermark,
+            config.disk_free_limit,
+            config.data_dir.clone(),
+        );
         let state = BrokerState {
+            resources,
             config,
             users: RwLock::new(users),
             vhosts: RwLock::new(HashMap::new()),
@@ -212,6 +220,8 @@ impl Broker {
         let listener = TcpListener::bind(state.config.listen).await?;
         let addr = listener.local_addr()?;
         let (shutdown, rx) = watch::channel(false);
+        state.resources.check();
+        tokio::spawn(crate::resources::monitor(state.clone(), rx.clone()));
         let task = tokio::spawn(accept_loop(listener, state.clone(), rx));
         tracing::info!(%addr, "warren-broker listening");
         Ok(BrokerHandle {

@@ -149,6 +149,11 @@ pub(crate) struct Session {
     linger_until: Option<Instant>,
     /// This connection's place under `max_connections`, from `connection.open` on.
     open_slot: Option<OpenConnectionSlot>,
+    /// Flow control: it published while a resource alarm was set, so it is not read from
+    /// (deliveries go on) until the alarm clears.
+    blocked: bool,
+    /// `connection.blocked` was sent and `connection.unblocked` is owed.
+    blocked_sent: bool,
 }
 
 impl Session {
@@ -180,6 +185,8 @@ impl Session {
             input_broken: false,
             linger_until: None,
             open_slot: None,
+            blocked: false,
+            blocked_sent: false,
         }
     }
 
@@ -209,6 +216,7 @@ impl Session {
             let _ = writer.shutdown().await;
             return Ok(());
         }
+        let mut alarms = self.state.resources.subscribe();
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         self.inbox_tx = inbox_tx;
         self.send_start();
@@ -234,7 +242,8 @@ impl Session {
                 return Ok(());
             }
             let queued: usize = write_queue.iter().map(Bytes::len).sum();
-            let reading = self.phase != Phase::Finished && queued < WRITE_HIGH_WATER;
+            let reading =
+                self.phase != Phase::Finished && queued < WRITE_HIGH_WATER && !self.paused();
             let timer = self.next_timer(handshake_deadline);
             // Decoded frames share the read buffer; keep room for a large read so a full buffer
             // is not refilled 64 bytes at a time.
@@ -273,6 +282,13 @@ impl Session {
                         }
                     }
                 }
+                changed = alarms.changed(), if self.paused() => {
+                    if changed.is_err() || !alarms.borrow_and_update().any() {
+                        self.unblock();
+                        // Frames read before the connection was blocked come first.
+                        self.handle_input(&mut read_buf);
+                    }
+                }
                 _ = tokio::time::sleep_until(timer) => self.handle_timer(handshake_deadline),
                 _ = shutdown.changed() => {
                     self.close_connection(AmqpException::new(
@@ -297,11 +313,60 @@ impl Session {
         }
         if self.heartbeat > 0 {
             let hb = Duration::from_secs(u64::from(self.heartbeat));
-            t = t
-                .min(self.last_sent + hb / 2)
-                .min(self.last_received + hb * 2);
+            t = t.min(self.last_sent + hb / 2);
+            if !self.paused() {
+                t = t.min(self.last_received + hb * 2);
+            }
         }
         t
+    }
+
+    /// Blocked by flow control: not read from, and (as in RabbitMQ) not timed out for missed
+    /// heartbeats, while heartbeats and deliveries to it go on. A connection that is closing
+    /// is read again, for its `close-ok`.
+    fn paused(&self) -> bool {
+        self.blocked && self.phase == Phase::Open
+    }
+
+    /// After a publish: blocks the connection if a resource alarm is set, telling the client
+    /// (once) if it announced the `connection.blocked` capability. True if blocked.
+    fn maybe_block(&mut self) -> bool {
+        if self.phase != Phase::Open {
+            return false;
+        }
+        let alarms = self.state.resources.alarms();
+        if !alarms.any() {
+            return false;
+        }
+        if !self.blocked {
+            self.blocked = true;
+            tracing::debug!(connection = self.id, peer = %self.peer, reason = alarms.reason(), "blocking publisher");
+            let announced = self
+                .client_capabilities
+                .get("connection.blocked")
+                .and_then(FieldValue::as_bool)
+                == Some(true);
+            if announced && !self.blocked_sent {
+                self.blocked_sent = true;
+                let blocked = codec::ConnectionBlocked {
+                    reason: ShortString::from_static(alarms.reason()),
+                };
+                self.out.push_method(0, &blocked.into());
+            }
+        }
+        true
+    }
+
+    /// The alarms cleared: read again, and tell the client if it was told it was blocked.
+    fn unblock(&mut self) {
+        self.blocked = false;
+        // The heartbeat monitor starts afresh, as RabbitMQ's resume_monitor.
+        self.last_received = Instant::now();
+        tracing::debug!(connection = self.id, peer = %self.peer, "unblocking publisher");
+        if std::mem::take(&mut self.blocked_sent) {
+            self.out
+                .push_method(0, &codec::ConnectionUnblocked {}.into());
+        }
     }
 
     fn handle_timer(&mut self, handshake_deadline: Instant) {
@@ -319,7 +384,7 @@ impl Session {
         }
         if self.heartbeat > 0 {
             let hb = Duration::from_secs(u64::from(self.heartbeat));
-            if now >= self.last_received + hb * 2 {
+            if !self.paused() && now >= self.last_received + hb * 2 {
                 tracing::info!(connection = self.id, peer = %self.peer, "missed heartbeats from client, timeout: {}s", self.heartbeat);
                 self.phase = Phase::Finished;
                 return;
@@ -340,6 +405,10 @@ impl Session {
                 buf.clear();
                 return;
             }
+            if self.paused() {
+                // Flow control: the rest waits in the buffer until the alarm clears.
+                return;
+            }
             // The method a frame carries, for the error if its arguments cannot be decoded.
             let method_ids = (buf.len() >= codec::FRAME_HEADER_SIZE + 4
                 && buf[0] == codec::FRAME_METHOD)
@@ -352,8 +421,14 @@ impl Session {
                 });
             match codec::decode_frame(buf, limit) {
                 Ok(Some(frame)) => {
+                    // As RabbitMQ: a connection is blocked when it sends a method that carries
+                    // content while an alarm is set; connections that only consume are not.
+                    let publish = matches!(frame, Frame::Method(_, Method::BasicPublish(_)));
                     if let Err(e) = self.handle_frame(frame) {
                         self.fail(e);
+                    }
+                    if publish {
+                        self.maybe_block();
                     }
                 }
                 Ok(None) => return,
