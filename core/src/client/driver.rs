@@ -193,6 +193,9 @@ pub(crate) struct Driver<S> {
     /// Told once the handshake ends, either way.
     connected: Option<oneshot::Sender<Result<(FieldTable, Tuning)>>>,
     close_waiters: Vec<oneshot::Sender<Result<()>>>,
+    /// Why each broker-closed channel number closed, until the number is reused: a command
+    /// that raced with the close gets the broker's error, not a generic one.
+    closed_channels: HashMap<u16, Error>,
     /// The handles are gone: close the connection.
     commands_closed: bool,
 }
@@ -218,6 +221,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             write_queue: VecDeque::new(),
             connected: Some(connected),
             close_waiters: Vec::new(),
+            closed_channels: HashMap::new(),
             commands_closed: false,
         }
     }
@@ -296,6 +300,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         match cmd {
             Command::OpenChannel { reply } => match self.proto.open_channel() {
                 Ok(id) => {
+                    self.closed_channels.remove(&id);
                     let (returns_tx, returns_rx) = mpsc::unbounded_channel();
                     let shared = Arc::new(ChannelShared::new(id));
                     let mut pending = VecDeque::new();
@@ -414,6 +419,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         self.channels
             .get(&channel)
             .and_then(|c| c.shared.closed_error())
+            .or_else(|| self.closed_channels.get(&channel).cloned())
             .unwrap_or(fallback)
     }
 
@@ -456,6 +462,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             } => self.handle_reply(channel, method, content),
             Event::ChannelClosed { channel, error } => {
                 if let Some(entry) = self.channels.remove(&channel) {
+                    self.closed_channels
+                        .insert(channel, Error::ChannelClosed(error.clone()));
                     entry.fail(Error::ChannelClosed(error));
                 }
             }
