@@ -8,7 +8,7 @@ use bytes::{Bytes, BytesMut};
 use rand::Rng;
 use warren_core::codec::{self, BasicProperties, ContentHeader, Method, ShortString};
 
-use super::{short_lossy, unexpected, Session};
+use super::{unexpected, Session};
 use crate::auth::Access;
 use crate::error::{
     access_refused, channel_error, not_allowed, not_found, not_implemented, precondition_failed,
@@ -392,7 +392,7 @@ impl Session {
         );
         let close = codec::ChannelClose {
             reply_code: e.code as u16,
-            reply_text: short_lossy(&e.text),
+            reply_text: ShortString::truncating(&e.text),
             class_id: e.class_id,
             method_id: e.method_id,
         };

@@ -5,13 +5,12 @@
 mod channel;
 
 use std::collections::{HashMap, VecDeque};
-use std::io::IoSlice;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
@@ -35,8 +34,6 @@ use channel::ChannelState;
 
 /// Deliveries and writes handled before output is flushed.
 const BATCH: usize = 256;
-/// Buffers per vectored write.
-const MAX_IOVECS: usize = 64;
 /// Stop reading from the client while this much output waits (a slow consumer must not make
 /// the broker buffer without bound).
 const WRITE_HIGH_WATER: usize = 8 * 1024 * 1024;
@@ -265,9 +262,9 @@ impl Session {
                         Err(e) => return Err(e),
                     }
                 }
-                written = write_some(&mut writer, &write_queue), if !write_queue.is_empty() => {
+                written = warren_core::client::io::write_some(&mut writer, &write_queue), if !write_queue.is_empty() => {
                     match written {
-                        Ok(n) => advance(&mut write_queue, n),
+                        Ok(n) => warren_core::client::io::advance(&mut write_queue, n),
                         Err(e) => return Err(e),
                     }
                 }
@@ -491,7 +488,7 @@ impl Session {
         tracing::info!(connection = self.id, peer = %self.peer, code = e.code as u16, "closing connection: {}", e.text);
         let close = ConnectionClose {
             reply_code: e.code as u16,
-            reply_text: short_lossy(&e.text),
+            reply_text: ShortString::truncating(&e.text),
             class_id: e.class_id,
             method_id: e.method_id,
         };
@@ -768,46 +765,6 @@ fn negotiated(field: &str, value: u64, min: u64, max: u64) -> AmqpResult {
         )));
     }
     Ok(())
-}
-
-/// Text we produced as a short string, cut at 255 bytes on a character boundary.
-pub(crate) fn short_lossy(s: &str) -> ShortString {
-    let mut end = s.len().min(ShortString::MAX_LEN);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    ShortString::try_from(&s[..end]).unwrap_or_default()
-}
-
-async fn write_some<W: tokio::io::AsyncWrite + Unpin>(
-    writer: &mut W,
-    queue: &VecDeque<Bytes>,
-) -> std::io::Result<usize> {
-    let slices: Vec<IoSlice<'_>> = queue
-        .iter()
-        .take(MAX_IOVECS)
-        .map(|b| IoSlice::new(b))
-        .collect();
-    let n = writer.write_vectored(&slices).await?;
-    if n == 0 {
-        return Err(std::io::ErrorKind::WriteZero.into());
-    }
-    Ok(n)
-}
-
-fn advance(queue: &mut VecDeque<Bytes>, mut n: usize) {
-    while n > 0 {
-        let Some(front) = queue.front_mut() else {
-            return;
-        };
-        if front.len() <= n {
-            n -= front.len();
-            queue.pop_front();
-        } else {
-            front.advance(n);
-            n = 0;
-        }
-    }
 }
 
 /// Used by the channel module for `unexpected frame` errors.

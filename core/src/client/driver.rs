@@ -3,11 +3,10 @@
 //! heartbeat timer, so heartbeats and acks flow however busy the application is.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::IoSlice;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -23,8 +22,6 @@ use crate::proto::{ClientConnection, Content, Event, Tuning};
 const WRITE_HIGH_WATER: usize = 4 * 1024 * 1024;
 /// Commands handled before output is flushed, so one write carries many frames.
 const COMMAND_BATCH: usize = 512;
-/// Buffers handed to one vectored write.
-const MAX_IOVECS: usize = 64;
 
 /// A reply to a synchronous request: the method and, for `basic.get-ok`, its content.
 pub(crate) type Reply = (Method, Option<Content>);
@@ -229,11 +226,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// Runs until the connection is closed and everything queued is written.
     pub(crate) async fn run(mut self) {
         let mut done = false;
+        // Reused for every poll_transmit, so a loop turn allocates nothing for it.
+        let mut out = Vec::new();
         loop {
             let now = Instant::now().into_std();
-            let mut out = Vec::new();
             self.proto.poll_transmit(now, &mut out);
-            self.write_queue.extend(out);
+            self.write_queue.extend(out.drain(..));
             while let Some(event) = self.proto.poll_event() {
                 if let Event::Closed(result) = event {
                     self.finish(result);
@@ -261,9 +259,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                         Err(e) => self.proto.handle_disconnect(Some(e)),
                     }
                 }
-                written = write_some(&mut self.writer, write_queue), if !write_queue.is_empty() => {
+                written = super::io::write_some(&mut self.writer, write_queue), if !write_queue.is_empty() => {
                     match written {
-                        Ok(n) => advance(&mut self.write_queue, n),
+                        Ok(n) => super::io::advance(&mut self.write_queue, n),
                         Err(e) => {
                             self.write_queue.clear();
                             self.proto.handle_disconnect(Some(e));
@@ -675,36 +673,5 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
-    }
-}
-
-async fn write_some<W: AsyncWrite + Unpin>(
-    writer: &mut W,
-    queue: &VecDeque<Bytes>,
-) -> std::io::Result<usize> {
-    let slices: Vec<IoSlice<'_>> = queue
-        .iter()
-        .take(MAX_IOVECS)
-        .map(|b| IoSlice::new(b))
-        .collect();
-    let n = writer.write_vectored(&slices).await?;
-    if n == 0 {
-        return Err(std::io::ErrorKind::WriteZero.into());
-    }
-    Ok(n)
-}
-
-fn advance(queue: &mut VecDeque<Bytes>, mut n: usize) {
-    while n > 0 {
-        let Some(front) = queue.front_mut() else {
-            return;
-        };
-        if front.len() <= n {
-            n -= front.len();
-            queue.pop_front();
-        } else {
-            front.advance(n);
-            n = 0;
-        }
     }
 }

@@ -10,6 +10,7 @@ mod channel;
 mod connection;
 mod consumer;
 mod driver;
+pub mod io;
 mod message;
 mod options;
 mod tls;

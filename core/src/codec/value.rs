@@ -46,6 +46,16 @@ impl ShortString {
         ShortString(Bytes::from_static(s.as_bytes()))
     }
 
+    /// Text as a short string, cut at 255 bytes on a character boundary: for reply texts and
+    /// other text we produce, where an over-long value is better shortened than refused.
+    pub fn truncating(s: &str) -> Self {
+        let mut end = s.len().min(Self::MAX_LEN);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        ShortString(Bytes::copy_from_slice(&s.as_bytes()[..end]))
+    }
+
     /// An empty short string.
     pub const fn empty() -> Self {
         ShortString(Bytes::new())

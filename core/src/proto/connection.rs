@@ -565,7 +565,7 @@ impl ClientConnection {
     }
 
     fn send_close(&mut self, code: u16, text: &str, class_id: u16, method_id: u16) {
-        let reply_text = short_lossy(text);
+        let reply_text = ShortString::truncating(text);
         self.outgoing.push_method(
             0,
             &ConnectionClose {
@@ -636,7 +636,7 @@ impl ClientConnection {
                     client_properties: self.client_properties(),
                     mechanism: ShortString::from_static(wanted),
                     response: self.sasl_response(),
-                    locale: short_lossy(&self.config.locale),
+                    locale: ShortString::truncating(&self.config.locale),
                 };
                 self.outgoing.push_method(0, &start_ok.into());
                 self.status = AwaitingTune;
@@ -666,7 +666,7 @@ impl ClientConnection {
                 };
                 self.outgoing.push_method(0, &ok.into());
                 let open = ConnectionOpen {
-                    virtual_host: short_lossy(&self.config.vhost),
+                    virtual_host: ShortString::truncating(&self.config.vhost),
                     ..Default::default()
                 };
                 self.outgoing.push_method(0, &open.into());
@@ -1103,15 +1103,6 @@ fn method_is_nowait(method: &Method) -> bool {
         Method::ConfirmSelect(m) => m.nowait,
         _ => false,
     }
-}
-
-/// A short string from text we produced; over-long text is cut at 255 bytes on a char boundary.
-pub(crate) fn short_lossy(s: &str) -> ShortString {
-    let mut end = s.len().min(ShortString::MAX_LEN);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    ShortString::try_from(&s[..end]).unwrap_or_default()
 }
 
 impl From<(ReplyCode, &str)> for AmqpError {
