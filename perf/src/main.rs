@@ -88,6 +88,9 @@ struct CommonArgs {
     /// No progress line.
     #[arg(long)]
     quiet: bool,
+    /// The broker's process id: report its resident memory (VmRSS, from /proc) during the run.
+    #[arg(long)]
+    broker_pid: Option<u32>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -131,6 +134,10 @@ struct FlowArgs {
     /// After publishing stops, how long consumers may take to catch up, in seconds.
     #[arg(long, default_value_t = 5.0)]
     drain: f64,
+    /// After publishing (and draining), keep the queues for this many seconds before deleting
+    /// them, e.g. to measure the broker's memory with messages queued (`--broker-pid`).
+    #[arg(long, default_value_t = 0.0)]
+    hold: f64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -140,6 +147,10 @@ struct ConsumeOnlyArgs {
     /// Messages to put in the queue(s) before the consumers start (spread over the queues).
     #[arg(long, default_value_t = 100_000)]
     prefill: u64,
+    /// Give up pre-filling (and fail) after this many seconds; the pre-fill is not part of
+    /// `--duration`.
+    #[arg(long, default_value_t = 120.0)]
+    prefill_timeout: f64,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -158,9 +169,6 @@ struct ConnectionsArgs {
     /// Give up opening after this many seconds.
     #[arg(long, default_value_t = 60.0)]
     open_timeout: f64,
-    /// The broker's process id: report its resident memory (VmRSS) before and after.
-    #[arg(long)]
-    broker_pid: Option<u32>,
 }
 
 fn main() {
@@ -185,11 +193,17 @@ fn main() {
 
 async fn run(scenario: Scenario) -> Res<i32> {
     match scenario {
-        Scenario::OneToOne(a) => run_flow(Kind::OneToOne, a, 0).await,
-        Scenario::Fanout(a) => run_flow(Kind::Fanout, a, 0).await,
-        Scenario::Topic(a) => run_flow(Kind::Topic, a, 0).await,
-        Scenario::PublishOnly(a) => run_flow(Kind::PublishOnly, a, 0).await,
-        Scenario::ConsumeOnly(a) => run_flow(Kind::ConsumeOnly, a.flow, a.prefill).await,
+        Scenario::OneToOne(a) => run_flow(Kind::OneToOne, a, Prefill::NONE).await,
+        Scenario::Fanout(a) => run_flow(Kind::Fanout, a, Prefill::NONE).await,
+        Scenario::Topic(a) => run_flow(Kind::Topic, a, Prefill::NONE).await,
+        Scenario::PublishOnly(a) => run_flow(Kind::PublishOnly, a, Prefill::NONE).await,
+        Scenario::ConsumeOnly(a) => {
+            let prefill = Prefill {
+                messages: a.prefill,
+                timeout: secs(a.prefill_timeout),
+            };
+            run_flow(Kind::ConsumeOnly, a.flow, prefill).await
+        }
         Scenario::Connections(a) => run_connections(a).await,
     }
 }
@@ -408,8 +422,24 @@ struct ProducerCfg {
     hard_deadline: Instant,
 }
 
-async fn run_flow(kind: Kind, a: FlowArgs, prefill: u64) -> Res<i32> {
+/// `consume-only`: messages put in the queues before the consumers start, and the time that
+/// may take.
+#[derive(Debug, Clone, Copy)]
+struct Prefill {
+    messages: u64,
+    timeout: Duration,
+}
+
+impl Prefill {
+    const NONE: Prefill = Prefill {
+        messages: 0,
+        timeout: Duration::ZERO,
+    };
+}
+
+async fn run_flow(kind: Kind, a: FlowArgs, prefill: Prefill) -> Res<i32> {
     check_loopback(&a.common.uri)?;
+    check_broker_pid(&a.common)?;
     if a.size < MIN_SIZE {
         return Err(format!("--size must be at least {MIN_SIZE} (timestamp + sequence)").into());
     }
@@ -464,12 +494,14 @@ async fn run_flow(kind: Kind, a: FlowArgs, prefill: u64) -> Res<i32> {
 async fn flow_body(
     kind: Kind,
     a: &FlowArgs,
-    prefill: u64,
+    prefill: Prefill,
     nqueues: usize,
     tag: &str,
     ch: &Channel,
     setup: &mut Setup,
 ) -> Res<Value> {
+    let rss_before = a.common.broker_pid.and_then(vm_rss_kib);
+    let sampler = RssSampler::start(a.common.broker_pid);
     let qopts = QueueDeclareOptions {
         durable: a.persistent,
         ..Default::default()
@@ -511,13 +543,19 @@ async fn flow_body(
     let mut prefill_secs = 0.0;
     if kind == Kind::ConsumeOnly {
         let t = Instant::now();
-        let until = t + duration;
+        let until = t + prefill.timeout;
+        let timed_out = || {
+            format!(
+                "pre-fill did not finish within --prefill-timeout ({} s)",
+                prefill.timeout.as_secs_f64()
+            )
+        };
         ch.confirm_select().await?;
         let props = properties(a.persistent);
         let mut inflight: VecDeque<PublishConfirm> = VecDeque::new();
-        for seq in 0..prefill {
+        for seq in 0..prefill.messages {
             if Instant::now() >= until {
-                break;
+                return Err(timed_out().into());
             }
             let q = (seq % nqueues as u64) as usize;
             let c = ch
@@ -533,14 +571,16 @@ async fn flow_body(
             inflight.push_back(c);
             if inflight.len() >= 1000 {
                 if let Some(c) = inflight.pop_front() {
-                    c.await?;
+                    tokio::time::timeout_at(until.into(), c)
+                        .await
+                        .map_err(|_| timed_out())??;
                 }
             }
         }
         for c in inflight {
             tokio::time::timeout_at(until.into(), c)
                 .await
-                .map_err(|_| "pre-fill confirms timed out")??;
+                .map_err(|_| timed_out())??;
         }
         prefill_secs = t.elapsed().as_secs_f64();
     }
@@ -672,6 +712,37 @@ async fn flow_body(
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
+    let rss_end_of_publish = a.common.broker_pid.and_then(vm_rss_kib);
+    // Hold: the queues stay (with whatever is left in them) while the broker settles.
+    if a.hold > 0.0 && !interrupted {
+        let hold_until = Instant::now() + secs(a.hold);
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
+        tokio::select! {
+            _ = tokio::time::sleep_until(hold_until.into()) => {}
+            _ = &mut ctrl_c => interrupted = true,
+        }
+    }
+    let rss_end_of_hold = a.common.broker_pid.and_then(vm_rss_kib);
+    // What the broker says is still queued (a passive declare per queue).
+    let mut queued: Option<u64> = Some(0);
+    for q in &setup.queues {
+        let passive = QueueDeclareOptions {
+            passive: true,
+            ..Default::default()
+        };
+        let n = tokio::time::timeout(
+            Duration::from_secs(5),
+            ch.queue_declare(q, passive, FieldTable::new()),
+        )
+        .await
+        .ok()
+        .and_then(|r| r.ok())
+        .map(|ok| u64::from(ok.message_count));
+        queued = queued.zip(n).map(|(a, b)| a + b);
+    }
+    let rss_peak = sampler.as_ref().map(RssSampler::peak);
+    drop(sampler);
     let _ = stop_tx.send(true);
     let mut hist = new_histogram();
     let mut last_delivery: Option<Instant> = None;
@@ -764,6 +835,15 @@ async fn flow_body(
         "misrouted": stats.misrouted.load(Ordering::Relaxed),
         "per_queue": per_queue,
         "check": check,
+        "queued_at_end": queued,
+        "hold_seconds": round2(a.hold),
+        "broker_pid": a.common.broker_pid,
+        "broker_rss_kib": if a.common.broker_pid.is_some() { json!({
+            "before": rss_before,
+            "peak": rss_peak,
+            "end_of_publish": rss_end_of_publish,
+            "end_of_hold": rss_end_of_hold,
+        }) } else { Value::Null },
         "latency": latency,
         "latency_text": if hist.is_empty() { Value::Null } else { Value::from(format!(
             "p50 {}  p99 {}  p99.9 {}  max {}",
@@ -984,14 +1064,52 @@ fn vm_rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// Fails early when `--broker-pid` names a process whose memory cannot be read.
+fn check_broker_pid(common: &CommonArgs) -> Res<()> {
+    match common.broker_pid {
+        Some(pid) if vm_rss_kib(pid).is_none() => {
+            Err(format!("cannot read VmRSS of process {pid}").into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Samples the broker's resident memory every 100 ms and keeps the peak.
+struct RssSampler {
+    peak: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RssSampler {
+    fn start(pid: Option<u32>) -> Option<Self> {
+        let pid = pid?;
+        let peak = Arc::new(AtomicU64::new(vm_rss_kib(pid).unwrap_or(0)));
+        let p = peak.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if let Some(k) = vm_rss_kib(pid) {
+                    p.fetch_max(k, Ordering::Relaxed);
+                }
+            }
+        });
+        Some(RssSampler { peak, task })
+    }
+    fn peak(&self) -> u64 {
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 async fn run_connections(a: ConnectionsArgs) -> Res<i32> {
     check_loopback(&a.common.uri)?;
-    if let Some(pid) = a.broker_pid {
-        if vm_rss_kib(pid).is_none() {
-            return Err(format!("cannot read VmRSS of process {pid}").into());
-        }
-    }
-    let rss = || a.broker_pid.and_then(vm_rss_kib);
+    check_broker_pid(&a.common)?;
+    let rss = || a.common.broker_pid.and_then(vm_rss_kib);
     let rss_before = rss();
     let start = Instant::now();
     let open_until = start + secs(a.open_timeout);
@@ -1106,7 +1224,7 @@ async fn run_connections(a: ConnectionsArgs) -> Res<i32> {
         "still_open_after_hold": still_open,
         "close_seconds": round2(close_elapsed.as_secs_f64()),
         "interrupted": interrupted,
-        "broker_pid": a.broker_pid,
+        "broker_pid": a.common.broker_pid,
         "broker_rss_kib": {
             "before": rss_before,
             "open": rss_open,
@@ -1242,6 +1360,14 @@ fn human_summary(s: &Value) -> String {
                 );
             }
         }
+    }
+    let r = &s["broker_rss_kib"];
+    if !r.is_null() {
+        let _ = writeln!(
+            o,
+            "  broker RSS  before {} KiB, peak {} KiB, end of publish {} KiB, end of hold {} KiB ({} msg queued)",
+            r["before"], r["peak"], r["end_of_publish"], r["end_of_hold"], s["queued_at_end"]
+        );
     }
     let _ = writeln!(
         o,

@@ -189,6 +189,64 @@ async fn publish_only_is_bounded_by_duration() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_only_holds_the_queue_and_measures_the_broker() {
+    let b = broker().await;
+    let uri = b.amqp_uri();
+    // The broker runs in this test process: its RSS is ours.
+    let pid = std::process::id().to_string();
+    let t = std::time::Instant::now();
+    let (code, s) = perf(
+        &uri,
+        &[
+            "publish-only",
+            "--messages",
+            "5000",
+            "--confirm",
+            "256",
+            "--persistent",
+            "--hold",
+            "1",
+            "--broker-pid",
+            &pid,
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{s}");
+    assert!(t.elapsed().as_secs_f64() >= 1.0, "the hold was skipped");
+    assert_eq!(u(&s["confirmed"]), 5000);
+    // Still queued at the end of the hold, as the broker reports it.
+    assert_eq!(u(&s["queued_at_end"]), 5000);
+    let rss = &s["broker_rss_kib"];
+    for k in ["before", "peak", "end_of_publish", "end_of_hold"] {
+        assert!(u(&rss[k]) > 0, "{k}: {rss}");
+    }
+    assert!(u(&rss["peak"]) >= u(&rss["before"]), "{rss}");
+    assert_cleaned_up(&uri, &s).await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefill_is_bounded_by_its_timeout() {
+    let b = broker().await;
+    let uri = b.amqp_uri();
+    let t = std::time::Instant::now();
+    let (code, s) = perf(
+        &uri,
+        &[
+            "consume-only",
+            "--prefill",
+            "100000000",
+            "--prefill-timeout",
+            "0.5",
+        ],
+    )
+    .await;
+    assert_eq!(code, 1, "{s}");
+    assert!(t.elapsed().as_secs_f64() < 15.0);
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consume_only_drains_the_prefill() {
     let b = broker().await;
     let uri = b.amqp_uri();
