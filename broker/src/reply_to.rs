@@ -1,7 +1,6 @@
 //! Direct reply-to (`amq.rabbitmq.reply-to`): RPC replies delivered straight to the requesting
 //! channel's consumer, without a queue, as RabbitMQ does it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
@@ -25,7 +24,7 @@ struct ReplyConsumer {
 /// Every direct reply-to consumer of the broker, by the routing key replies are sent to.
 #[derive(Debug)]
 pub struct ReplyRegistry {
-    consumers: RwLock<HashMap<ShortString, ReplyConsumer>>,
+    consumers: RwLock<crate::FastMap<ShortString, ReplyConsumer>>,
     /// Stands in for a queue in deliveries (they need no ack, so it is never used).
     placeholder: Arc<Queue>,
 }

@@ -54,8 +54,8 @@ pub struct QueueDeclaration {
 pub struct VHost {
     /// Name, e.g. `/`.
     pub name: String,
-    exchanges: RwLock<HashMap<ShortString, Arc<Exchange>>>,
-    queues: RwLock<HashMap<ShortString, Arc<Queue>>>,
+    exchanges: RwLock<crate::FastMap<ShortString, Arc<Exchange>>>,
+    queues: RwLock<crate::FastMap<ShortString, Arc<Queue>>>,
     /// Itself, for queues (dead-lettering, `x-expires`).
     me: Weak<VHost>,
     /// The broker's message log, for durable queues (none in memory-only mode).

@@ -1,7 +1,7 @@
 //! Channels on a broker connection: every channel-level method, publishing (content assembly,
 //! routing, confirms, mandatory returns, transactions), and deliveries with their acks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -112,7 +112,7 @@ pub(crate) struct ChannelState {
     /// Unacknowledged deliveries by tag, oldest first; settled ones become `None` until they
     /// reach the front.
     unacked: VecDeque<(u64, Option<Unacked>)>,
-    consumers: HashMap<ShortString, ConsumerEntry>,
+    consumers: crate::FastMap<ShortString, ConsumerEntry>,
     /// Prefetch for consumers created from now on (`basic.qos` without `global`).
     prefetch: u16,
     /// Channel-wide prefetch (`basic.qos` with `global`, as RabbitMQ reads it).
@@ -132,7 +132,7 @@ impl ChannelState {
             tx: None,
             next_tag: 1,
             unacked: VecDeque::new(),
-            consumers: HashMap::new(),
+            consumers: crate::FastMap::default(),
             prefetch: 0,
             channel_credit: Credit::new(0),
             reply_to: None,

@@ -4,7 +4,7 @@
 
 mod channel;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -124,7 +124,7 @@ pub(crate) struct Session {
     frame_max: u32,
     channel_max: u16,
     heartbeat: u16,
-    channels: HashMap<u16, ChannelState>,
+    channels: crate::FastMap<u16, ChannelState>,
     /// Frames to write.
     out: Outgoing,
     /// Senders handed to consumers, so queues can deliver to this connection.
@@ -170,7 +170,7 @@ impl Session {
             user: None,
             client_capabilities: FieldTable::new(),
             vhost: None,
-            channels: HashMap::new(),
+            channels: crate::FastMap::default(),
             out: Outgoing::default(),
             inbox_tx,
             route_buf: Vec::new(),

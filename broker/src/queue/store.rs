@@ -5,7 +5,7 @@
 //! messages behind them that are on disk are kept as a small index entry ([`Paged`]) and read
 //! back in runs as the head drains, so a backlog of millions costs tens of bytes a message.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use tokio::time::Instant;
@@ -68,7 +68,7 @@ pub(crate) struct Store {
     /// Index = priority; one band for a plain queue.
     bands: Vec<Band>,
     /// Messages behind a paged tail that are not on disk, by seq.
-    pinned: HashMap<u64, QueuedMessage>,
+    pinned: crate::FastMap<u64, QueuedMessage>,
     /// Where paged messages are read back from (`None`: nothing is paged).
     log: Option<Arc<MessageStore>>,
     len: usize,
@@ -85,7 +85,7 @@ impl Store {
         let bands = usize::from(max_priority.unwrap_or(0)) + 1;
         Store {
             bands: (0..bands).map(|_| Band::default()).collect(),
-            pinned: HashMap::new(),
+            pinned: crate::FastMap::default(),
             log,
             len: 0,
             bytes: 0,

@@ -9,7 +9,9 @@
 pub mod headers;
 pub mod topic;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::FastMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -107,11 +109,11 @@ struct Bindings {
     all: BTreeMap<u64, Bound>,
     next_id: u64,
     /// (destination, key) → ids: finds a binding by its identity without a scan.
-    by_route: HashMap<(DestinationId, ShortString), Vec<u64>>,
+    by_route: FastMap<(DestinationId, ShortString), Vec<u64>>,
     /// destination → ids: for removing everything bound to a deleted queue or exchange.
-    by_destination: HashMap<DestinationId, BTreeSet<u64>>,
+    by_destination: FastMap<DestinationId, BTreeSet<u64>>,
     /// Direct: routing key → ids.
-    by_key: HashMap<ShortString, Vec<u64>>,
+    by_key: FastMap<ShortString, Vec<u64>>,
     /// Topic: pattern trie of ids.
     trie: TopicTrie<u64>,
 }
@@ -174,7 +176,7 @@ impl Bindings {
     }
 }
 
-fn remove_id<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<u64>>, key: &K, id: u64) {
+fn remove_id<K: std::hash::Hash + Eq>(map: &mut FastMap<K, Vec<u64>>, key: &K, id: u64) {
     if let Some(ids) = map.get_mut(key) {
         ids.retain(|&x| x != id);
         if ids.is_empty() {

@@ -1,8 +1,6 @@
 //! Topic matching with a trie over dot-separated words: `*` matches one word, `#` zero or more.
 //! Routing walks the trie once per message instead of testing every binding.
 
-use std::collections::HashMap;
-
 /// A trie of binding patterns; each node holds the values bound at that pattern.
 #[derive(Debug)]
 pub struct TopicTrie<T> {
@@ -12,7 +10,7 @@ pub struct TopicTrie<T> {
 #[derive(Debug)]
 struct Node<T> {
     /// Children by literal word.
-    words: HashMap<Box<str>, Node<T>>,
+    words: crate::FastMap<Box<str>, Node<T>>,
     /// The `*` child.
     star: Option<Box<Node<T>>>,
     /// The `#` child.
@@ -24,7 +22,7 @@ struct Node<T> {
 impl<T> Default for Node<T> {
     fn default() -> Self {
         Node {
-            words: HashMap::new(),
+            words: crate::FastMap::default(),
             star: None,
             hash: None,
             values: Vec::new(),
