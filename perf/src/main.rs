@@ -887,6 +887,9 @@ async fn produce(conn: Connection, ch: Channel, cfg: ProducerCfg, stats: Arc<Sta
     let mut inflight: VecDeque<PublishConfirm> = VecDeque::new();
     let started = Instant::now();
     let mut seq: u64 = 0;
+    // One timer for the whole run, rather than a timeout around every publish.
+    let end_of_publishing = tokio::time::sleep_until(cfg.deadline.into());
+    tokio::pin!(end_of_publishing);
     let settle = |c: Confirmation| match c {
         Confirmation::Ack => stats.confirmed.fetch_add(1, Ordering::Relaxed),
         _ => stats.nacked.fetch_add(1, Ordering::Relaxed),
@@ -927,10 +930,11 @@ async fn produce(conn: Connection, ch: Channel, cfg: ProducerCfg, stats: Arc<Sta
         );
         // The client only waits here when its send queue is full (the broker is slow or
         // blocks publishers): give up at the end of the publishing phase.
-        let Ok(c) = tokio::time::timeout_at(cfg.deadline.into(), publish).await else {
-            break;
+        let c = tokio::select! {
+            biased;
+            c = publish => c?,
+            _ = &mut end_of_publishing => break,
         };
-        let c = c?;
         match &cfg.target {
             Target::Queue { index, .. } => {
                 stats.expected[*index].fetch_add(1, Ordering::Relaxed);

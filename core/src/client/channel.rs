@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::connection::Connection;
 use super::consumer::Consumer;
-use super::driver::{Command, Reply};
+use super::driver::{Command, PublishCommand, Reply};
 use super::message::{Confirmation, Delivery, Returned};
 use super::short;
 use crate::codec::{self, BasicProperties, FieldTable, Method};
@@ -549,13 +549,13 @@ impl Channel {
                 ConfirmState::Ready(Some(Ok(Confirmation::NotRequested))),
             )
         };
-        let cmd = Command::Publish {
+        let cmd = Command::Publish(Box::new(PublishCommand {
             channel: self.id(),
             publish,
             properties,
             body,
             confirm,
-        };
+        }));
         if let Err(e) = self.send(cmd) {
             self.inner.conn.shared().publish_permits.add_permits(1);
             return Err(e);

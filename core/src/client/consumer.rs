@@ -81,8 +81,8 @@ impl Consumer {
 
     fn convert(&mut self, msg: Option<ConsumerMessage>) -> Option<Result<Delivery>> {
         match msg {
-            Some(ConsumerMessage::Delivery(boxed)) => {
-                let (deliver, content) = *boxed;
+            Some(ConsumerMessage::Delivery(deliver, content)) => {
+                let content = *content;
                 Some(Ok(Delivery {
                     consumer_tag: deliver.consumer_tag,
                     delivery_tag: deliver.delivery_tag,

@@ -29,7 +29,7 @@ pub(crate) type Reply = (Method, Option<Content>);
 /// What a consumer's stream receives.
 #[derive(Debug)]
 pub(crate) enum ConsumerMessage {
-    Delivery(Box<(crate::codec::BasicDeliver, Content)>),
+    Delivery(crate::codec::BasicDeliver, Box<Content>),
     /// The consumer ended: `None` after our own cancel, or the reason.
     End(Option<Error>),
 }
@@ -58,13 +58,9 @@ pub(crate) enum Command {
         deliveries: mpsc::UnboundedSender<ConsumerMessage>,
         reply: oneshot::Sender<Result<ShortString>>,
     },
-    Publish {
-        channel: u16,
-        publish: crate::codec::BasicPublish,
-        properties: BasicProperties,
-        body: Bytes,
-        confirm: Option<oneshot::Sender<Result<Confirmation>>>,
-    },
+    /// Boxed: the properties alone are ~370 bytes, and every command is moved through the
+    /// command queue; a small `Command` keeps those moves cheap for all of them.
+    Publish(Box<PublishCommand>),
     WaitForConfirms {
         channel: u16,
         reply: oneshot::Sender<Result<bool>>,
@@ -74,6 +70,15 @@ pub(crate) enum Command {
         text: String,
         reply: oneshot::Sender<Result<()>>,
     },
+}
+
+/// A `basic.publish` for the connection task.
+pub(crate) struct PublishCommand {
+    pub(crate) channel: u16,
+    pub(crate) publish: crate::codec::BasicPublish,
+    pub(crate) properties: BasicProperties,
+    pub(crate) body: Bytes,
+    pub(crate) confirm: Option<oneshot::Sender<Result<Confirmation>>>,
 }
 
 /// What to do when a synchronous reply arrives.
@@ -348,13 +353,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     Some(Pending::Consume(reply, deliveries, no_ack)),
                 );
             }
-            Command::Publish {
-                channel,
-                publish,
-                properties,
-                body,
-                confirm,
-            } => {
+            Command::Publish(cmd) => {
+                let PublishCommand {
+                    channel,
+                    publish,
+                    properties,
+                    body,
+                    confirm,
+                } = *cmd;
                 self.shared.publish_permits.add_permits(1);
                 match self.proto.publish(channel, publish, &properties, &body) {
                     Ok(seq) => {
@@ -485,7 +491,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 };
                 let (tag, delivery_tag, no_ack) =
                     (deliver.consumer_tag.clone(), deliver.delivery_tag, *no_ack);
-                let msg = ConsumerMessage::Delivery(Box::new((deliver, content)));
+                let msg = ConsumerMessage::Delivery(deliver, content);
                 if consumer.send(msg).is_err() {
                     // The application dropped the consumer without cancelling it: cancel it now,
                     // and give the message back so it does not stay unacknowledged forever.
@@ -648,8 +654,8 @@ fn fail_command(cmd: Command, err: &Error) {
             }
         }
         Command::Consume { reply, .. } => drop(reply.send(Err(err.clone()))),
-        Command::Publish { confirm, .. } => {
-            if let Some(c) = confirm {
+        Command::Publish(cmd) => {
+            if let Some(c) = cmd.confirm {
                 let _ = c.send(Err(err.clone()));
             }
         }

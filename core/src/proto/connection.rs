@@ -183,8 +183,9 @@ pub enum Event {
         channel: u16,
         /// Consumer tag, delivery tag, redelivered, exchange and routing key.
         deliver: codec::BasicDeliver,
-        /// Properties and body.
-        content: Content,
+        /// Properties and body (boxed: the properties are ~370 bytes and every event is moved
+        /// through the event queue).
+        content: Box<Content>,
     },
     /// A mandatory message the broker could not route.
     Return {
@@ -984,7 +985,7 @@ impl ClientConnection {
             Method::BasicDeliver(deliver) => Event::Delivery {
                 channel: ch,
                 deliver,
-                content,
+                content: Box::new(content),
             },
             Method::BasicReturn(returned) => Event::Return {
                 channel: ch,
