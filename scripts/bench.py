@@ -84,6 +84,13 @@ SCENARIOS = [
         "metric": "consumed_rate",
         "target": None,
     },
+    {
+        "key": "4to4-queues-ack",
+        "title": "4 producers → 4 queues → 4 consumers, 16 B transient, manual ack (multiple every 100, prefetch 1000)",
+        "args": ["one-to-one", "--producers", "4", "--queues", "4", "--ack", "multiple"],
+        "metric": "consumed_rate",
+        "target": None,
+    },
 ]
 
 LATENCY = {

@@ -82,6 +82,8 @@ struct Unacked {
 struct ConsumerEntry {
     queue: Arc<Queue>,
     credit: Arc<Credit>,
+    /// Deliveries in this task's inbox (see [`ConsumerHandle::unsent`]).
+    unsent: Arc<Credit>,
 }
 
 /// Work held back by a transaction until `tx.commit`.
@@ -805,6 +807,7 @@ impl Session {
             .and_then(|v| v.as_i64())
             .unwrap_or(0);
         let credit = Credit::new(u32::from(state.prefetch));
+        let unsent = Credit::new(crate::queue::UNSENT_LIMIT);
         let handle = ConsumerHandle {
             tag: tag.clone(),
             channel: ch,
@@ -815,6 +818,7 @@ impl Session {
             priority,
             credit: credit.clone(),
             channel_credit: state.channel_credit.clone(),
+            unsent: unsent.clone(),
         };
         // Deliveries the queue hands over at once go through the inbox, which this task reads
         // only after consume-ok is queued, so consume-ok always precedes them.
@@ -824,6 +828,7 @@ impl Session {
             ConsumerEntry {
                 queue: q.clone(),
                 credit,
+                unsent,
             },
         );
         if !c.nowait {
@@ -902,6 +907,8 @@ impl Session {
             ConsumerEntry {
                 queue: placeholder,
                 credit: Credit::new(0),
+                // Replies are pushed by publishers, not dispatched from a queue: no limit.
+                unsent: Credit::new(0),
             },
         );
         let key = self.state.reply_to.register(outbox, ch, tag.clone());
@@ -1235,7 +1242,13 @@ impl Session {
                     .and_then(|s| {
                         s.consumers
                             .get(&consumer_tag)
-                            .map(|c| c.credit.clone())
+                            .map(|c| {
+                                // Written into the output below: the queue may send more.
+                                if c.unsent.give(1) {
+                                    c.queue.try_dispatch();
+                                }
+                                c.credit.clone()
+                            })
                             .map(|c| (s, c))
                     });
                 let Some((state, credit)) = consumer else {

@@ -268,7 +268,9 @@ impl Session {
                         Err(e) => return Err(e),
                     }
                 }
-                msg = inbox.recv(), if self.phase == Phase::Open || self.phase == Phase::Closing => {
+                // Not while the client lags behind its output: deliveries then wait in their
+                // queues (see ConsumerHandle::unsent), not here.
+                msg = inbox.recv(), if (self.phase == Phase::Open || self.phase == Phase::Closing) && queued < WRITE_HIGH_WATER => {
                     if let Some(msg) = msg {
                         self.handle_session_message(msg);
                         for _ in 0..BATCH {

@@ -141,11 +141,21 @@ pub struct ConsumerHandle {
     pub credit: Arc<Credit>,
     /// Per-channel prefetch (`global` qos).
     pub channel_credit: Arc<Credit>,
+    /// Deliveries handed to the connection task and not yet written into its output (limit
+    /// [`UNSENT_LIMIT`]), for every consumer, no-ack ones included: a consumer slower than
+    /// its publishers leaves the backlog in the queue, not in its connection's inbox — as
+    /// RabbitMQ's queues limit unsent messages per channel.
+    pub unsent: Arc<Credit>,
 }
+
+/// Deliveries a queue hands to a consumer's connection task before that task has written
+/// them into its output buffer (which it stops doing while the client does not read).
+pub const UNSENT_LIMIT: u32 = 1024;
 
 impl ConsumerHandle {
     fn can_take(&self) -> bool {
-        self.no_ack || (self.credit.available() && self.channel_credit.available())
+        self.unsent.available()
+            && (self.no_ack || (self.credit.available() && self.channel_credit.available()))
     }
 }
 
@@ -534,6 +544,7 @@ impl Queue {
             c.credit.take();
             c.channel_credit.take();
         }
+        c.unsent.take();
         let logged = message.persist.map(|p| (p, message.redelivered));
         let sent = c.outbox.send(SessionMessage::Deliver {
             channel: c.channel,
