@@ -242,7 +242,7 @@ def fmt_kib(k):
     return "–" if k is None else f"{k / 1024:,.1f} MiB"
 
 
-def machine_facts():
+def machine_facts(measured_commit=None):
     def sh(cmd):
         try:
             return subprocess.run(
@@ -263,7 +263,8 @@ def machine_facts():
         "rustc": sh("rustc --version"),
         "rabbitmq": sh("dpkg-query -W -f='${Version}' rabbitmq-server"),
         "erlang": sh("dpkg-query -W -f='${Version}' erlang-base"),
-        "commit": sh("git rev-parse --short HEAD"),
+        # The commit that was measured (recorded when the run started), not the one reporting.
+        "commit": measured_commit or sh("git rev-parse --short HEAD"),
         "date": datetime.date.today().isoformat(),
     }
 
@@ -368,13 +369,14 @@ def plots(rows, lat, outdir):
 
 
 def cmd_report(a):
+    command = load(os.path.join(a.results, "command.json"), {})
     results = {
-        "machine": machine_facts(),
+        "machine": machine_facts(command.get("commit")),
         "throughput": load(os.path.join(a.results, "throughput.json"), {}),
         "memory": load(os.path.join(a.results, "memory.json"), {}),
         "connections": load(os.path.join(a.results, "connections.json"), {}),
         "clients": load(os.path.join(a.results, "clients.json"), {}),
-        "command": load(os.path.join(a.results, "command.json"), {}),
+        "command": command,
     }
     rows, lat = summarize(results)
     os.makedirs(a.plots, exist_ok=True)
@@ -388,6 +390,12 @@ def cmd_report(a):
         f.write(render(results, rows, lat, plot_files, a, notes))
     print(f"==> wrote {a.doc}, {', '.join(plot_files)} and {a.plots}/results.json")
     return 0
+
+
+def held_rss(results, broker):
+    """A broker's RSS (KiB) at the end of the memory run's hold, or None."""
+    run = results["memory"].get(broker) or {}
+    return (run.get("broker_rss_kib") or {}).get("end_of_hold")
 
 
 def verdict(ok):
@@ -423,11 +431,9 @@ def render(results, rows, lat, plot_files, a, notes):
     if wp is not None and rp is not None:
         w(f"| p99 latency at 10k msg/s below RabbitMQ's | {fmt_us(wp)} vs {fmt_us(rp)} "
           f"| {verdict(wp < rp)} |")
-    mem = results["memory"]
-    mw = ((mem.get("warren") or {}).get("broker_rss_kib") or {}).get("end_of_hold")
-    mr = ((mem.get("rabbitmq") or {}).get("broker_rss_kib") or {}).get("end_of_hold")
+    mw, mr = held_rss(results, "warren"), held_rss(results, "rabbitmq")
     if mw and mr:
-        n = (mem.get("warren") or {}).get("messages_wanted", 0)
+        n = (results["memory"].get("warren") or {}).get("messages_wanted", 0)
         w(f"| RSS with {n:,} persistent 16 B messages queued ≤ ¼ of RabbitMQ's | "
           f"{fmt_kib(mw)} vs {fmt_kib(mr)} ({mw / mr:.1%}) | {verdict(mw * 4 <= mr)} |")
     w("")
@@ -486,7 +492,6 @@ def render(results, rows, lat, plot_files, a, notes):
         x = lat[b]
         w(f"| {LABEL[b]} | {fmt_us(x['p50_us'])} | {fmt_us(x['p99_us'])} | {fmt_us(x['p999_us'])} "
           f"| {fmt_us(x['max_us'])} | {fmt_rate(x['consumed_rate'])} |")
-    wp, rp = lat["warren"]["p99_us"], lat["rabbitmq"]["p99_us"]
     if wp is not None and rp is not None:
         w(f"\nTarget: p99 below RabbitMQ's — {verdict(wp < rp)} ({fmt_us(wp)} vs {fmt_us(rp)}).\n")
     if plot_files:
@@ -512,11 +517,9 @@ def render(results, rows, lat, plot_files, a, notes):
             w(f"| {LABEL[b]} | {x.get('queued_at_end')} | {fmt_kib(rss.get('before'))} | "
               f"{fmt_kib(rss.get('peak'))} | {fmt_kib(rss.get('end_of_hold'))} | "
               f"{fmt_rate(x.get('confirmed_rate'))} |")
-        ww = ((mem.get("warren") or {}).get("broker_rss_kib") or {}).get("end_of_hold")
-        rr = ((mem.get("rabbitmq") or {}).get("broker_rss_kib") or {}).get("end_of_hold")
-        if ww and rr:
-            w(f"\nTarget: ≤ ¼ of RabbitMQ's — {verdict(ww * 4 <= rr)} (warren-broker uses "
-              f"{ww / rr:.1%} of RabbitMQ's resident memory at the end of the hold).\n")
+        if mw and mr:
+            w(f"\nTarget: ≤ ¼ of RabbitMQ's — {verdict(mw * 4 <= mr)} (warren-broker uses "
+              f"{mw / mr:.1%} of RabbitMQ's resident memory at the end of the hold).\n")
 
     conns = results["connections"]
     if conns:

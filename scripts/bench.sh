@@ -52,8 +52,9 @@ main() {
   RESULTS=target/bench
   rm -rf "$RESULTS"
   mkdir -p "$RESULTS"
-  printf '{"line": "./scripts/bench.sh%s", "quick": %s}\n' "${ARGS:+ $ARGS}" \
-    "$([ $QUICK = 1 ] && echo true || echo false)" >"$RESULTS/command.json"
+  printf '{"line": "./scripts/bench.sh%s", "quick": %s, "commit": "%s"}\n' "${ARGS:+ $ARGS}" \
+    "$([ $QUICK = 1 ] && echo true || echo false)" "$(git rev-parse --short HEAD 2>/dev/null)" \
+    >"$RESULTS/command.json"
 
   cleanup() {
     stop_warren_broker

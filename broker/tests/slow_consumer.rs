@@ -18,16 +18,15 @@ use warren_core::{BasicProperties, FieldTable};
 const MESSAGES: u32 = 20_000;
 const SIZE: usize = 4096;
 
-async fn stalled_no_ack_consumer(t: Target) {
-    let queue = format!("slow-consumer-{}", std::process::id());
-    // The consumer: raw socket, no-ack, and then it reads nothing.
-    let mut raw = Raw::open(&t).await;
+/// A raw-socket connection that declares `queue`, consumes from it with no-ack, and then
+/// reads nothing until the test says so.
+async fn stalled_consumer(t: &Target, queue: &str) -> Raw {
+    let mut raw = Raw::open(t).await;
     raw.open_channel(1).await;
     raw.send_method(
         1,
         codec::QueueDeclare {
-            queue: queue.as_str().try_into().unwrap(),
-            auto_delete: false,
+            queue: queue.try_into().unwrap(),
             ..Default::default()
         },
     )
@@ -39,7 +38,7 @@ async fn stalled_no_ack_consumer(t: Target) {
     raw.send_method(
         1,
         codec::BasicConsume {
-            queue: queue.as_str().try_into().unwrap(),
+            queue: queue.try_into().unwrap(),
             no_ack: true,
             ..Default::default()
         },
@@ -49,10 +48,12 @@ async fn stalled_no_ack_consumer(t: Target) {
         raw.recv_method().await,
         (1, Method::BasicConsumeOk(_))
     ));
+    raw
+}
 
-    // A publisher fills the queue, with confirms so every message is in.
-    let conn = Connection::connect(&t.uri()).await.unwrap();
-    let ch = conn.open_channel().await.unwrap();
+/// Puts `ch` in confirm mode, publishes [`MESSAGES`] bodies of [`SIZE`] bytes to `queue` and
+/// waits until the broker has confirmed every one.
+async fn publish_confirmed(ch: &warren_core::client::Channel, queue: &str) {
     ch.confirm_select().await.unwrap();
     let body = bytes::Bytes::from(vec![b'x'; SIZE]);
     let mut confirms = Vec::new();
@@ -60,7 +61,7 @@ async fn stalled_no_ack_consumer(t: Target) {
         confirms.push(
             ch.basic_publish(
                 "",
-                &queue,
+                queue,
                 BasicPublishOptions::default(),
                 body.clone(),
                 BasicProperties::default(),
@@ -72,6 +73,17 @@ async fn stalled_no_ack_consumer(t: Target) {
     for c in confirms {
         assert!(c.await.unwrap().is_ack());
     }
+}
+
+async fn stalled_no_ack_consumer(t: Target) {
+    let queue = format!("slow-consumer-{}", std::process::id());
+    // The consumer: raw socket, no-ack, and then it reads nothing.
+    let mut raw = stalled_consumer(&t, &queue).await;
+
+    // A publisher fills the queue, with confirms so every message is in.
+    let conn = Connection::connect(&t.uri()).await.unwrap();
+    let ch = conn.open_channel().await.unwrap();
+    publish_confirmed(&ch, &queue).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let passive = QueueDeclareOptions {
         passive: true,
@@ -120,33 +132,7 @@ async fn stalled_no_ack_consumer(t: Target) {
 /// socket nobody reads.
 async fn stalled_consumer_does_not_starve_its_sibling(t: Target) {
     let queue = format!("slow-sibling-{}", std::process::id());
-    let mut raw = Raw::open(&t).await;
-    raw.open_channel(1).await;
-    raw.send_method(
-        1,
-        codec::QueueDeclare {
-            queue: queue.as_str().try_into().unwrap(),
-            ..Default::default()
-        },
-    )
-    .await;
-    assert!(matches!(
-        raw.recv_method().await,
-        (1, Method::QueueDeclareOk(_))
-    ));
-    raw.send_method(
-        1,
-        codec::BasicConsume {
-            queue: queue.as_str().try_into().unwrap(),
-            no_ack: true,
-            ..Default::default()
-        },
-    )
-    .await;
-    assert!(matches!(
-        raw.recv_method().await,
-        (1, Method::BasicConsumeOk(_))
-    ));
+    let raw = stalled_consumer(&t, &queue).await;
 
     // The sibling reads everything it is given.
     let conn = Connection::connect(&t.uri()).await.unwrap();
@@ -172,25 +158,7 @@ async fn stalled_consumer_does_not_starve_its_sibling(t: Target) {
     });
 
     let pch = conn.open_channel().await.unwrap();
-    pch.confirm_select().await.unwrap();
-    let body = bytes::Bytes::from(vec![b'y'; SIZE]);
-    let mut confirms = Vec::new();
-    for _ in 0..MESSAGES {
-        confirms.push(
-            pch.basic_publish(
-                "",
-                &queue,
-                BasicPublishOptions::default(),
-                body.clone(),
-                BasicProperties::default(),
-            )
-            .await
-            .unwrap(),
-        );
-    }
-    for c in confirms {
-        assert!(c.await.unwrap().is_ack());
-    }
+    publish_confirmed(&pch, &queue).await;
     // Everything the stalled consumer was not given reaches the sibling.
     let until = Instant::now() + Duration::from_secs(20);
     let passive = QueueDeclareOptions {
