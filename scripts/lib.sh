@@ -73,6 +73,36 @@ stop_rabbitmq() {
   fi
 }
 
+SECURITY_FIXTURE=()   # what add_security_fixture created: "vhost", "user"
+# add_security_fixture: on the local RabbitMQ, the vhost `wtest` and the user `app` that the
+# RabbitMQ variant of broker/tests/security.rs expects (see that file), with their
+# permissions; creates only what is missing and remembers it for remove_security_fixture.
+add_security_fixture() {
+  if ! as_root rabbitmqctl -q list_vhosts name 2>/dev/null | grep -qx wtest; then
+    as_root rabbitmqctl -q add_vhost wtest >/dev/null || return 1
+    SECURITY_FIXTURE+=(vhost)
+  fi
+  if ! as_root rabbitmqctl -q list_users 2>/dev/null | awk '{ print $1 }' | grep -qx app; then
+    as_root rabbitmqctl -q add_user app secret >/dev/null || return 1
+    SECURITY_FIXTURE+=(user)
+  fi
+  as_root rabbitmqctl -q set_permissions -p wtest app ':c' ':w' ':r' >/dev/null \
+    && as_root rabbitmqctl -q set_permissions -p wtest guest '.*' '.*' '.*' >/dev/null
+}
+
+# remove_security_fixture: deletes what add_security_fixture created (the vhost with the
+# exchanges and queues the test declared in it), nothing that was there before.
+remove_security_fixture() {
+  local made
+  for made in "${SECURITY_FIXTURE[@]}"; do
+    case "$made" in
+      vhost) as_root rabbitmqctl -q delete_vhost wtest >/dev/null 2>&1 || true ;;
+      user) as_root rabbitmqctl -q delete_user app >/dev/null 2>&1 || true ;;
+    esac
+  done
+  SECURITY_FIXTURE=()
+}
+
 # The process id of the local RabbitMQ's Erlang VM (beam.smp), for memory measurements.
 rabbitmq_pid() {
   as_root rabbitmqctl eval 'list_to_integer(os:getpid()).' 2>/dev/null | tr -dc '0-9'

@@ -22,7 +22,7 @@ use regex::Regex;
 use sha2::{Digest, Sha256, Sha512};
 use warren_core::codec::{self, FieldValue};
 
-use crate::config::{ConfigError, UserConfig};
+use serde::Deserialize;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 const SALT_LEN: usize = 4;
@@ -415,6 +415,84 @@ impl fmt::Display for LoginError {
 
 impl std::error::Error for LoginError {}
 
+/// A user as the broker keeps it: the password already hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserConfig {
+    /// Login name.
+    pub name: String,
+    /// Salted password hash.
+    pub password_hash: PasswordHash,
+    /// Tags such as `administrator`; `impersonator` may publish with another `user_id`.
+    pub tags: Vec<String>,
+    /// Permissions per vhost.
+    pub permissions: Vec<PermissionConfig>,
+    /// Refuse connections from other hosts than loopback (RabbitMQ's `loopback_users`).
+    pub loopback_only: bool,
+}
+
+impl UserConfig {
+    /// A user with `password` (hashed now), no permissions, loopback-only if it is `guest`
+    /// (RabbitMQ's default `loopback_users`).
+    pub fn new(name: impl Into<String>, password: &str) -> UserConfig {
+        UserConfig::with_hash(name, PasswordHash::new(password))
+    }
+
+    /// A user with a stored hash.
+    pub fn with_hash(name: impl Into<String>, password_hash: PasswordHash) -> UserConfig {
+        let name = name.into();
+        UserConfig {
+            loopback_only: name == "guest",
+            name,
+            password_hash,
+            tags: Vec::new(),
+            permissions: Vec::new(),
+        }
+    }
+
+    /// Grants configure, write and read patterns on `vhost` (RabbitMQ's `set_permissions`).
+    pub fn permit(mut self, vhost: &str, configure: &str, write: &str, read: &str) -> UserConfig {
+        self.permissions.push(PermissionConfig {
+            vhost: vhost.into(),
+            configure: configure.into(),
+            write: write.into(),
+            read: read.into(),
+        });
+        self
+    }
+
+    /// Sets whether the user may connect from loopback only.
+    pub fn loopback_only(mut self, loopback_only: bool) -> UserConfig {
+        self.loopback_only = loopback_only;
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, tag: &str) -> UserConfig {
+        self.tags.push(tag.into());
+        self
+    }
+}
+
+/// One user's permissions in one vhost: configure, write and read regular expressions.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionConfig {
+    /// Vhost name.
+    pub vhost: String,
+    /// Configure regex.
+    pub configure: String,
+    /// Write regex.
+    pub write: String,
+    /// Read regex.
+    pub read: String,
+}
+
+/// Users or permissions that cannot be used (a name given twice, a permission on an unknown
+/// vhost, an invalid pattern); the configuration reports it as [`crate::config::ConfigError`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidUsers(pub String);
+
 /// The user database.
 #[derive(Debug, Clone, Default)]
 pub struct UserStore {
@@ -424,8 +502,8 @@ pub struct UserStore {
 impl UserStore {
     /// Builds the store from configured users, checking every entry against `vhosts`: unique
     /// names, permissions only on configured vhosts, valid regular expressions.
-    pub fn from_config(users: &[UserConfig], vhosts: &[String]) -> Result<UserStore, ConfigError> {
-        let invalid = |s: String| Err(ConfigError::Invalid(s));
+    pub fn from_config(users: &[UserConfig], vhosts: &[String]) -> Result<UserStore, InvalidUsers> {
+        let invalid = |s: String| Err(InvalidUsers(s));
         let mut store = UserStore::default();
         for u in users {
             if u.name.is_empty() {
@@ -456,7 +534,7 @@ impl UserStore {
                     }
                 }
                 let perms = Permissions::new(&p.configure, &p.write, &p.read)
-                    .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+                    .map_err(|e| InvalidUsers(e.to_string()))?;
                 if permissions.insert(p.vhost.clone(), perms).is_some() {
                     return invalid(format!(
                         "user '{}': permissions for vhost '{}' are given twice",
@@ -483,6 +561,11 @@ impl UserStore {
     /// Removes a user; connections already open keep their permissions until they close.
     pub fn remove(&mut self, name: &str) -> Option<User> {
         self.users.remove(name)
+    }
+
+    /// Every user's name.
+    pub fn names(&self) -> Vec<String> {
+        self.users.keys().cloned().collect()
     }
 
     /// The user called `name`.

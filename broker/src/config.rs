@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::auth::{HashAlgorithm, PasswordHash, UserStore};
+use crate::auth::{HashAlgorithm, InvalidUsers, PasswordHash, UserStore};
+pub use crate::auth::{PermissionConfig, UserConfig};
 
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -39,76 +40,10 @@ pub enum ConfigError {
     Invalid(String),
 }
 
-/// A user as the broker keeps it: the password already hashed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserConfig {
-    /// Login name.
-    pub name: String,
-    /// Salted password hash.
-    pub password_hash: PasswordHash,
-    /// Tags such as `administrator`; `impersonator` may publish with another `user_id`.
-    pub tags: Vec<String>,
-    /// Permissions per vhost.
-    pub permissions: Vec<PermissionConfig>,
-    /// Refuse connections from other hosts than loopback (RabbitMQ's `loopback_users`).
-    pub loopback_only: bool,
-}
-
-impl UserConfig {
-    /// A user with `password` (hashed now), no permissions, loopback-only if it is `guest`
-    /// (RabbitMQ's default `loopback_users`).
-    pub fn new(name: impl Into<String>, password: &str) -> UserConfig {
-        UserConfig::with_hash(name, PasswordHash::new(password))
+impl From<InvalidUsers> for ConfigError {
+    fn from(e: InvalidUsers) -> ConfigError {
+        ConfigError::Invalid(e.0)
     }
-
-    /// A user with a stored hash.
-    pub fn with_hash(name: impl Into<String>, password_hash: PasswordHash) -> UserConfig {
-        let name = name.into();
-        UserConfig {
-            loopback_only: name == "guest",
-            name,
-            password_hash,
-            tags: Vec::new(),
-            permissions: Vec::new(),
-        }
-    }
-
-    /// Grants configure, write and read patterns on `vhost` (RabbitMQ's `set_permissions`).
-    pub fn permit(mut self, vhost: &str, configure: &str, write: &str, read: &str) -> UserConfig {
-        self.permissions.push(PermissionConfig {
-            vhost: vhost.into(),
-            configure: configure.into(),
-            write: write.into(),
-            read: read.into(),
-        });
-        self
-    }
-
-    /// Sets whether the user may connect from loopback only.
-    pub fn loopback_only(mut self, loopback_only: bool) -> UserConfig {
-        self.loopback_only = loopback_only;
-        self
-    }
-
-    /// Adds a tag.
-    pub fn tag(mut self, tag: &str) -> UserConfig {
-        self.tags.push(tag.into());
-        self
-    }
-}
-
-/// One user's permissions in one vhost: configure, write and read regular expressions.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct PermissionConfig {
-    /// Vhost name.
-    pub vhost: String,
-    /// Configure regex.
-    pub configure: String,
-    /// Write regex.
-    pub write: String,
-    /// Read regex.
-    pub read: String,
 }
 
 /// Everything the broker needs to start.

@@ -4,11 +4,13 @@
 //! starts one in-process on an ephemeral port in milliseconds ([`Broker::start`] with
 //! [`BrokerConfig::ephemeral`]); the `warren-broker` binary is a thin main around it.
 //!
-//! Rooms: [`server`] (listener, broker state, shutdown), [`connection`] (one task per client
-//! connection: handshake, channels, publish and deliver), [`routing`] (exchanges),
-//! [`queue`] (queues, consumers, prefetch), [`vhost`] (declarations and the exchange graph),
-//! [`auth`] (users, password hashes, permissions), [`resources`] (memory and disk alarms:
-//! flow control), [`config`].
+//! Rooms, leaves first (a module imports only modules before it; `tests/layers.rs` keeps it
+//! so): [`error`], [`message`] → [`auth`], [`config`], [`resources`] (memory and disk alarms:
+//! flow control) → [`storage`] (the message log and the definitions log, one record format)
+//! → [`queue`] (queues, consumers, prefetch; no vhost) → [`routing`] (exchanges) →
+//! [`reply_to`] → [`vhost`] (declarations and the exchange graph) → [`broker`] (shared state,
+//! loading, the typed [`broker::Admin`] API) → [`connection`] (one task per client
+//! connection: handshake, channels, publish and deliver) → [`server`] (listener, shutdown).
 
 #![warn(missing_docs)]
 
@@ -18,9 +20,9 @@
 pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 
 pub mod auth;
+pub mod broker;
 pub mod config;
 pub mod connection;
-pub mod definitions;
 pub mod error;
 pub mod message;
 pub mod queue;
@@ -31,5 +33,6 @@ pub mod server;
 pub mod storage;
 pub mod vhost;
 
+pub use broker::Admin;
 pub use config::BrokerConfig;
 pub use server::{Broker, BrokerHandle};

@@ -22,6 +22,9 @@ pub struct Message {
 /// A shared message.
 pub type MessageRef = Arc<Message>;
 
+/// The longest TTL or expiry RabbitMQ accepts, in milliseconds (ten years).
+pub const MAX_EXPIRY_MS: u64 = 315_360_000_000;
+
 impl Message {
     /// Whether the publisher asked for persistence (`delivery_mode` 2).
     pub fn is_persistent(&self) -> bool {
@@ -60,7 +63,7 @@ pub fn parse_expiration(properties: &BasicProperties) -> Result<Option<u64>, Inv
         return Err(InvalidExpiration(format!("{{value_negative,-{shown}}}")));
     }
     match text.parse::<u64>() {
-        Ok(n) if n <= crate::queue::args::MAX_EXPIRY_MS => Ok(Some(n)),
+        Ok(n) if n <= MAX_EXPIRY_MS => Ok(Some(n)),
         _ => Err(InvalidExpiration(format!("{{value_too_large,{shown}}}"))),
     }
 }

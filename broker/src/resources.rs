@@ -17,7 +17,6 @@ use parking_lot::{Mutex, RwLock};
 use tokio::sync::watch;
 
 pub use crate::config::{parse_bytes, MemoryWatermark, DEFAULT_DISK_FREE_LIMIT};
-use crate::server::BrokerState;
 
 /// How often the monitor measures memory and disk (RabbitMQ: memory every 500 ms, disk
 /// every 50 ms to 10 s depending on the free space).
@@ -47,7 +46,8 @@ impl ResourceAlarms {
     }
 }
 
-/// The alarms' settings, state and measurements; part of [`BrokerState`].
+/// The alarms' settings, state and measurements; shared (`Arc`) by the broker state, the
+/// monitor task and whoever watches the alarms.
 #[derive(Debug)]
 pub struct Resources {
     watermark: RwLock<MemoryWatermark>,
@@ -233,15 +233,15 @@ impl Probe {
 }
 
 /// Checks the resources every [`CHECK_INTERVAL`] until shutdown.
-pub(crate) async fn monitor(state: Arc<BrokerState>, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn monitor(resources: Arc<Resources>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(CHECK_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                let state = state.clone();
+                let resources = resources.clone();
                 // /proc and statvfs: quick, but system calls all the same.
-                let _ = tokio::task::spawn_blocking(move || state.resources.check()).await;
+                let _ = tokio::task::spawn_blocking(move || resources.check()).await;
             }
             _ = shutdown.changed() => return,
         }

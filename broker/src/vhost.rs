@@ -10,8 +10,11 @@ use warren_core::codec::{FieldTable, ShortString};
 
 use crate::error::{access_refused, command_invalid, not_found, precondition_failed, AmqpResult};
 use crate::message::Message;
-use crate::queue::{args, Queue, QueueArgs, QueueOptions};
+use crate::queue::{args, Queue, QueueArgs, QueueHost, QueueLog, QueueOptions};
 use crate::routing::{Destination, Exchange, ExchangeKind};
+use crate::storage::definitions::{
+    persist, persist_or_log, DefinitionStore, StoredBinding, StoredExchange, StoredQueue,
+};
 
 /// What `exchange.declare` asks for.
 #[derive(Debug, Clone)]
@@ -64,7 +67,7 @@ pub struct VHost {
     recovered: parking_lot::Mutex<HashMap<String, Vec<crate::storage::RecoveredMessage>>>,
     /// The definitions log, for durable exchanges, queues and bindings (none in memory-only
     /// mode).
-    definitions: std::sync::OnceLock<Arc<crate::definitions::DefinitionStore>>,
+    definitions: std::sync::OnceLock<Arc<DefinitionStore>>,
 }
 
 fn inequivalent(
@@ -99,13 +102,18 @@ impl VHost {
     }
 
     /// Writes durable declarations, deletions and bindings to `store` from now on.
-    pub fn attach_definitions(&self, store: Arc<crate::definitions::DefinitionStore>) {
+    pub fn attach_definitions(&self, store: Arc<DefinitionStore>) {
         let _ = self.definitions.set(store);
     }
 
     /// Every queue.
     pub fn queues(&self) -> Vec<Arc<Queue>> {
         self.queues.read().values().cloned().collect()
+    }
+
+    /// Every exchange.
+    pub fn exchanges(&self) -> Vec<Arc<Exchange>> {
+        self.exchanges.read().values().cloned().collect()
     }
 
     /// The broker's message log, if it keeps one.
@@ -216,7 +224,11 @@ impl VHost {
         if let Some(raced) = exchanges.get(&d.name) {
             return Ok(raced.clone());
         }
-        crate::definitions::persist(self.definitions.get(), |s| s.put_exchange(&self.name, &ex))?;
+        if let Some(stored) = stored_exchange(&ex) {
+            persist(self.definitions.get(), |s| {
+                s.put_exchange(&self.name, &ex.name, stored)
+            })?;
+        }
         exchanges.insert(d.name, ex.clone());
         Ok(ex)
     }
@@ -245,7 +257,7 @@ impl VHost {
     fn remove_exchange(&self, ex: &Arc<Exchange>) {
         self.exchanges.write().remove(&ex.name);
         if ex.durable {
-            crate::definitions::persist_or_log(self.definitions.get(), |s| {
+            persist_or_log(self.definitions.get(), |s| {
                 s.delete_exchange(&self.name, &ex.name)
             });
         }
@@ -329,9 +341,21 @@ impl VHost {
         }
         let parsed = QueueArgs::parse(&name, &self.name, &options.arguments)?;
         let durable = options.durable;
-        let q = Queue::with_args(name.clone(), options, parsed, self.me.clone());
+        let log = match self.store.get() {
+            Some(store) if options.durable => Some(QueueLog {
+                store: store.clone(),
+                scope: self.name.clone(),
+            }),
+            _ => None,
+        };
+        let host: Weak<dyn QueueHost> = self.me.clone();
+        let q = Queue::with_args(name.clone(), options, parsed, Some(host), log);
         q.touch();
-        crate::definitions::persist(self.definitions.get(), |s| s.put_queue(&self.name, &q))?;
+        if let Some(stored) = stored_queue(&q) {
+            persist(self.definitions.get(), |s| {
+                s.put_queue(&self.name, &q.name, stored)
+            })?;
+        }
         queues.insert(name.clone(), q.clone());
         drop(queues);
         if durable && self.store.get().is_some() {
@@ -378,7 +402,7 @@ impl VHost {
                 Some(existing) if Arc::ptr_eq(existing, q) => {
                     queues.remove(&q.name);
                     if q.options.durable {
-                        crate::definitions::persist_or_log(self.definitions.get(), |s| {
+                        persist_or_log(self.definitions.get(), |s| {
                             s.delete_queue(&self.name, &q.name)
                         });
                     }
@@ -422,9 +446,9 @@ impl VHost {
         if src.kind == ExchangeKind::Headers {
             crate::routing::headers::check_binding(&arguments)?;
         }
-        crate::definitions::persist(self.definitions.get(), |s| {
-            s.bind(&self.name, &src, &destination, &key, &arguments)
-        })?;
+        if let Some(b) = stored_binding(&self.name, &src, &destination, &key, &arguments) {
+            persist(self.definitions.get(), |s| s.bind(b))?;
+        }
         src.bind(destination, key, arguments);
         Ok(())
     }
@@ -447,9 +471,9 @@ impl VHost {
         let Some(src) = self.exchange(source) else {
             return Ok(());
         };
-        crate::definitions::persist(self.definitions.get(), |s| {
-            s.unbind(&self.name, &src, destination, key, arguments)
-        })?;
+        if let Some(b) = stored_binding(&self.name, &src, destination, key, arguments) {
+            persist(self.definitions.get(), |s| s.unbind(b))?;
+        }
         if src.unbind(destination, key, arguments) && src.auto_delete && src.binding_count() == 0 {
             self.remove_exchange(&src);
         }
@@ -554,4 +578,245 @@ fn generated_queue_name() -> ShortString {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     );
     ShortString::try_from(s).unwrap_or_else(|_| ShortString::from_static("amq.gen-fallback"))
+}
+
+impl QueueHost for VHost {
+    fn route_via(
+        &self,
+        exchange: &ShortString,
+        message: &Message,
+        out: &mut Vec<Arc<Queue>>,
+    ) -> bool {
+        let Some(x) = self.exchange(exchange) else {
+            return false;
+        };
+        self.route(&x, message, out);
+        true
+    }
+
+    fn remove_expired(&self, queue: &Arc<Queue>) {
+        self.remove_queue(queue);
+    }
+}
+
+/// The exchange as the definitions log keeps it, if it is durable.
+fn stored_exchange(x: &Exchange) -> Option<StoredExchange> {
+    x.durable.then(|| StoredExchange {
+        kind: x.kind.name().into(),
+        auto_delete: x.auto_delete,
+        internal: x.internal,
+        arguments: x.arguments.clone(),
+    })
+}
+
+/// The queue as the definitions log keeps it, if it is durable and not exclusive.
+fn stored_queue(q: &Queue) -> Option<StoredQueue> {
+    let o = &q.options;
+    (o.durable && o.exclusive_owner.is_none()).then(|| StoredQueue {
+        auto_delete: o.auto_delete,
+        arguments: o.arguments.clone(),
+    })
+}
+
+/// The binding as the definitions log keeps it, if both ends are durable.
+fn stored_binding(
+    vhost: &str,
+    source: &Exchange,
+    destination: &Destination,
+    key: &ShortString,
+    arguments: &FieldTable,
+) -> Option<StoredBinding> {
+    let (to_queue, name, durable) = match destination {
+        Destination::Queue(q) => (
+            true,
+            q.name.clone(),
+            q.options.durable && q.options.exclusive_owner.is_none(),
+        ),
+        Destination::Exchange(x) => (false, x.name.clone(), x.durable),
+    };
+    (source.durable && durable && !source.name.is_empty()).then(|| StoredBinding {
+        vhost: vhost.into(),
+        source: source.name.clone(),
+        to_queue,
+        destination: name,
+        key: key.clone(),
+        arguments: arguments.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use warren_core::codec::{BasicProperties, FieldValue, ReplyCode};
+
+    use super::*;
+
+    fn s(x: &str) -> ShortString {
+        ShortString::try_from(x.to_string()).unwrap()
+    }
+
+    fn exchange(v: &VHost, name: &str, kind: &str) -> Arc<Exchange> {
+        v.declare_exchange(ExchangeDeclaration {
+            name: s(name),
+            kind: kind.into(),
+            passive: false,
+            durable: false,
+            auto_delete: false,
+            internal: false,
+            arguments: FieldTable::new(),
+        })
+        .unwrap()
+    }
+
+    fn queue(v: &VHost, name: &str, args: &[(&str, FieldValue)], owner: u64) -> Arc<Queue> {
+        let mut arguments = FieldTable::new();
+        for (k, val) in args {
+            arguments.insert(k, val.clone()).unwrap();
+        }
+        v.declare_queue(
+            QueueDeclaration {
+                name: s(name),
+                passive: false,
+                durable: false,
+                exclusive: owner != 0,
+                auto_delete: false,
+                arguments,
+            },
+            owner,
+        )
+        .unwrap()
+    }
+
+    fn message(exchange: &str, key: &str) -> Message {
+        Message {
+            exchange: s(exchange),
+            routing_key: s(key),
+            properties: BasicProperties::default(),
+            body: Bytes::from_static(b"x"),
+        }
+    }
+
+    fn routed(v: &VHost, x: &Arc<Exchange>, key: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        v.route(x, &message(&x.name.as_str(), key), &mut out);
+        let mut names: Vec<String> = out.iter().map(|q| q.name.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_default_exchange_routes_by_queue_name() {
+        let v = VHost::new("/");
+        queue(&v, "jobs", &[], 0);
+        let default = v.exchange(&s("")).unwrap();
+        assert_eq!(routed(&v, &default, "jobs"), ["jobs"]);
+        assert!(routed(&v, &default, "nobody").is_empty());
+        for name in ["amq.direct", "amq.fanout", "amq.topic", "amq.headers"] {
+            assert!(v.exchange(&s(name)).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn topic_bindings_route_until_unbound() {
+        let v = VHost::new("/");
+        let logs = exchange(&v, "logs", "topic");
+        let errors = queue(&v, "errors", &[], 0);
+        let all = queue(&v, "all", &[], 0);
+        v.bind(
+            &s("logs"),
+            Destination::Queue(errors.clone()),
+            s("#.error"),
+            FieldTable::new(),
+        )
+        .unwrap();
+        v.bind(
+            &s("logs"),
+            Destination::Queue(all.clone()),
+            s("server1.#"),
+            FieldTable::new(),
+        )
+        .unwrap();
+        assert_eq!(routed(&v, &logs, "server1.user.error"), ["all", "errors"]);
+        assert_eq!(routed(&v, &logs, "server2.user.error"), ["errors"]);
+        assert_eq!(routed(&v, &logs, "server1.user.info"), ["all"]);
+        v.unbind(
+            &s("logs"),
+            &Destination::Queue(errors),
+            &s("#.error"),
+            &FieldTable::new(),
+        )
+        .unwrap();
+        assert!(routed(&v, &logs, "server2.user.error").is_empty());
+    }
+
+    #[test]
+    fn redeclaring_with_another_type_is_refused() {
+        let v = VHost::new("/");
+        exchange(&v, "x", "direct");
+        let err = v
+            .declare_exchange(ExchangeDeclaration {
+                name: s("x"),
+                kind: "fanout".into(),
+                passive: false,
+                durable: false,
+                auto_delete: false,
+                internal: false,
+                arguments: FieldTable::new(),
+            })
+            .unwrap_err();
+        assert_eq!(err.code, ReplyCode::PreconditionFailed);
+        let missing = v.queue_or_404(&s("nope")).unwrap_err();
+        assert_eq!(missing.code, ReplyCode::NotFound);
+    }
+
+    #[test]
+    fn dead_letters_reach_the_queues_bound_to_the_dead_letter_exchange() {
+        let v = VHost::new("/");
+        exchange(&v, "dlx", "fanout");
+        let dead = queue(&v, "dead", &[], 0);
+        v.bind(
+            &s("dlx"),
+            Destination::Queue(dead.clone()),
+            s(""),
+            FieldTable::new(),
+        )
+        .unwrap();
+        let work = queue(
+            &v,
+            "work",
+            &[(
+                "x-dead-letter-exchange",
+                FieldValue::LongString("dlx".into()),
+            )],
+            0,
+        );
+        work.publish(Arc::new(message("", "work")));
+        let (m, _) = work.get().unwrap();
+        work.reject(vec![m]);
+        let (letter, _) = dead.get().unwrap();
+        let headers = letter.message.properties.headers.as_ref().unwrap();
+        assert!(headers.get("x-death").is_some());
+        assert_eq!(work.message_count(), 0);
+    }
+
+    #[test]
+    fn exclusive_queues_go_with_their_connection() {
+        let v = VHost::new("/");
+        queue(&v, "mine", &[], 7);
+        queue(&v, "theirs", &[], 8);
+        v.remove_exclusive_queues(7);
+        assert!(v.queue(&s("mine")).is_none());
+        assert!(v.queue(&s("theirs")).is_some());
+    }
+
+    #[tokio::test]
+    async fn an_expired_queue_leaves_its_vhost() {
+        let v = VHost::new("/");
+        queue(&v, "brief", &[("x-expires", FieldValue::LongInt(20))], 0);
+        let t0 = std::time::Instant::now();
+        while v.queue(&s("brief")).is_some() && t0.elapsed() < std::time::Duration::from_secs(5) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(v.queue(&s("brief")).is_none());
+    }
 }

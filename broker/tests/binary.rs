@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use warren_core::client::{Connection, ConnectionEvent};
+use warren_core::client::{Connection, ConnectionEvent, ConnectionOptions, Events};
 use warren_core::Error;
 
 const BIN: &str = env!("CARGO_BIN_EXE_warren-broker");
@@ -72,11 +72,15 @@ impl Broker {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Connects `uri`, retrying while the broker starts.
+    /// Connects `uri`, retrying while the broker starts; without recovery, since these tests
+    /// watch the connection end when the broker stops.
     async fn connect(&mut self, uri: &str) -> Connection {
         let t0 = Instant::now();
+        let options = ConnectionOptions::from_uri(uri)
+            .expect("valid URI")
+            .without_recovery();
         loop {
-            match Connection::connect(uri).await {
+            match Connection::connect_with(options.clone()).await {
                 Ok(c) => return c,
                 Err(e) => {
                     if let Some(status) = self.child.try_wait().unwrap() {
@@ -133,16 +137,13 @@ impl Drop for Broker {
 }
 
 /// Waits for the connection's close event and returns its reply code.
-async fn close_code(
-    conn: &Connection,
-    events: &mut tokio::sync::broadcast::Receiver<ConnectionEvent>,
-) -> u16 {
+async fn close_code(conn: &Connection, events: &mut Events) -> u16 {
     let reason = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             match events.recv().await {
-                Ok(ConnectionEvent::Closed(e)) => return e,
-                Ok(_) => {}
-                Err(_) => return conn.close_reason(),
+                Some(ConnectionEvent::Closed(e)) => return e,
+                Some(_) => {}
+                None => return conn.close_reason(),
             }
         }
     })

@@ -81,6 +81,13 @@ fn spawn(dir: &PathBuf, addr: SocketAddr, log: &PathBuf) -> Child {
         .expect("run warren-broker")
 }
 
+/// Connects without automatic recovery: this test reconnects by hand after every restart, to
+/// see the broker's behaviour rather than the client's.
+async fn connect_once(uri: &str) -> warren_core::Result<Connection> {
+    let options = warren_core::client::ConnectionOptions::from_uri(uri)?.without_recovery();
+    Connection::connect_with(options).await
+}
+
 fn durable() -> QueueDeclareOptions {
     QueueDeclareOptions {
         durable: true,
@@ -93,9 +100,7 @@ fn durable() -> QueueDeclareOptions {
 async fn connect(uri: &str, child: &mut Child) -> Option<Connection> {
     let t0 = Instant::now();
     loop {
-        if let Ok(Ok(c)) =
-            tokio::time::timeout(Duration::from_secs(5), Connection::connect(uri)).await
-        {
+        if let Ok(Ok(c)) = tokio::time::timeout(Duration::from_secs(5), connect_once(uri)).await {
             return Some(c);
         }
         if child.try_wait().unwrap().is_some() || t0.elapsed() > Duration::from_secs(30) {
@@ -123,7 +128,7 @@ async fn publisher(n: usize, mut rx: watch::Receiver<Broker>, counts: Arc<Mutex<
     let mut seq = 0u64;
     while let Some(uri) = next_up(&mut rx).await {
         let session = async {
-            let conn = Connection::connect(&uri).await?;
+            let conn = connect_once(&uri).await?;
             let ch = conn.open_channel().await?;
             ch.confirm_select().await?;
             ch.queue_declare(QUEUE, durable(), FieldTable::new())
@@ -178,7 +183,7 @@ async fn publisher(n: usize, mut rx: watch::Receiver<Broker>, counts: Arc<Mutex<
 async fn consumer(mut rx: watch::Receiver<Broker>, counts: Arc<Mutex<Counts>>) {
     while let Some(uri) = next_up(&mut rx).await {
         let session = async {
-            let conn = Connection::connect(&uri).await?;
+            let conn = connect_once(&uri).await?;
             let ch = conn.open_channel().await?;
             ch.basic_qos(100, false).await?;
             ch.queue_declare(QUEUE, durable(), FieldTable::new())

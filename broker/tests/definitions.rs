@@ -233,15 +233,15 @@ async fn deletions_survive_a_restart() {
 async fn vhosts_and_users_made_at_run_time_survive_a_restart() {
     let dir = data_dir("users");
     let broker = start(&dir).await;
-    let state = broker.state();
-    state.add_vhost("apps").unwrap();
-    state
+    let admin = broker.admin();
+    admin.add_vhost("apps").unwrap();
+    admin
         .put_user(UserConfig::new("app", "app-secret").permit("apps", ".*", ".*", ".*"))
         .unwrap();
-    state
+    admin
         .put_user(UserConfig::new("gone", "x").permit("apps", ".*", ".*", ".*"))
         .unwrap();
-    state.delete_user("gone").unwrap();
+    admin.delete_user("gone").unwrap();
     let uri = |user: &str, pw: &str, b: &BrokerHandle| {
         format!("amqp://{user}:{pw}@{}/apps", b.local_addr())
     };
@@ -256,7 +256,7 @@ async fn vhosts_and_users_made_at_run_time_survive_a_restart() {
     broker.shutdown().await;
 
     // The password is stored hashed, never in plain text.
-    let log = std::fs::read(dir.join(warren_broker::definitions::FILE_NAME)).unwrap();
+    let log = std::fs::read(dir.join(warren_broker::storage::definitions::FILE_NAME)).unwrap();
     assert!(!log.windows(10).any(|w| w == b"app-secret"));
 
     let broker = start(&dir).await;

@@ -1,7 +1,8 @@
 //! Persistent messages on disk: restart keeps the persistent messages of durable queues in
 //! order (transient ones are dropped), unacknowledged ones come back `redelivered`, confirms
-//! follow the fsync, a torn or corrupted tail is skipped, and fully acknowledged segments
-//! are reclaimed. In-process brokers on a temporary data directory, restarted in the test.
+//! and `tx.commit-ok` follow the fsync, a torn or corrupted tail is skipped, and fully
+//! acknowledged segments are reclaimed. In-process brokers on a temporary data directory,
+//! restarted in the test.
 
 mod support;
 
@@ -216,6 +217,61 @@ async fn confirm_comes_after_the_message_is_synced() {
         .map(|p| std::fs::metadata(p).unwrap().len())
         .sum();
     assert!(size < 20 * 200, "log of {size} bytes for 20 small messages");
+    broker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tx_commit_ok_comes_after_the_messages_are_synced() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start(dir.path()).await;
+    let (_conn, ch) = support::open(&broker).await;
+    declare(&ch, "tx-synced", true).await;
+    // The log lets each batch gather for a while before writing it: a commit-ok sent before
+    // the sync would arrive long before the records reach the segment file.
+    broker
+        .state()
+        .message_store
+        .as_ref()
+        .expect("a message log in the data directory")
+        .set_group_commit(std::time::Duration::from_millis(300));
+    within("tx.select", ch.tx_select())
+        .await
+        .expect("tx.select");
+    let bodies: Vec<String> = (0..3)
+        .map(|i| format!("tx-needle-{i}-{}", std::process::id()))
+        .collect();
+    for body in &bodies {
+        within(
+            "basic.publish",
+            ch.basic_publish(
+                "",
+                "tx-synced",
+                BasicPublishOptions::default(),
+                Bytes::copy_from_slice(body.as_bytes()),
+                persistent(),
+            ),
+        )
+        .await
+        .expect("basic.publish");
+    }
+    let before = warren_broker::storage::FSYNCS.load(Ordering::SeqCst);
+    within("tx.commit", ch.tx_commit())
+        .await
+        .expect("tx.commit");
+    assert!(
+        warren_broker::storage::FSYNCS.load(Ordering::SeqCst) > before,
+        "commit-ok before any fsync"
+    );
+    let log: Vec<u8> = segments(dir.path())
+        .iter()
+        .flat_map(|p| std::fs::read(p).unwrap_or_default())
+        .collect();
+    for body in &bodies {
+        assert!(
+            log.windows(body.len()).any(|w| w == body.as_bytes()),
+            "commit-ok came before {body} was in the log"
+        );
+    }
     broker.shutdown().await;
 }
 

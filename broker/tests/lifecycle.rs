@@ -44,7 +44,7 @@ async fn starts_serves_and_shuts_down_in_milliseconds() {
     // The client is told why: 320 CONNECTION_FORCED.
     let reason = support::within("close event", async {
         loop {
-            if let Ok(warren_core::client::ConnectionEvent::Closed(e)) = events.recv().await {
+            if let Some(warren_core::client::ConnectionEvent::Closed(e)) = events.recv().await {
                 return e;
             }
         }

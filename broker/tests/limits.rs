@@ -4,6 +4,7 @@
 //! cases that RabbitMQ can be checked against live in `raw_socket.rs`.
 
 mod raw_support;
+mod support;
 
 use std::time::Duration;
 

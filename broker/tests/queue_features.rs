@@ -2,9 +2,9 @@
 //! queue expiry, length limits and overflow modes, single active consumer, priorities,
 //! dead-lettering with `x-death`, and argument validation and equivalence.
 //!
-//! Every test runs against an in-process broker; set `WARREN_QUEUE_FEATURES_URI` (e.g.
-//! `amqp://guest:guest@127.0.0.1:5672/%2f`) to run the same tests against another broker, such
-//! as the RabbitMQ they are meant to match.
+//! Every test runs against an in-process broker (`<test>::warren`) and, when
+//! `WARREN_QUEUE_FEATURES_URI` is set (e.g. `amqp://guest:guest@127.0.0.1:5672/%2f`), against
+//! that broker too (`<test>::rabbitmq`), such as the RabbitMQ they are meant to match.
 
 mod support;
 
@@ -17,24 +17,68 @@ use warren_core::client::{
 };
 use warren_core::{AmqpError, BasicProperties, Error, FieldTable, FieldValue};
 
-/// The broker under test: in-process unless `WARREN_QUEUE_FEATURES_URI` names another.
+/// The variable naming the other broker the tests also run against.
+const ORACLE_ENV: &str = "WARREN_QUEUE_FEATURES_URI";
+
+/// The broker under test: in-process, or the one `WARREN_QUEUE_FEATURES_URI` names.
 struct Target {
     uri: String,
     _broker: Option<BrokerHandle>,
 }
 
-async fn target() -> Target {
-    match std::env::var("WARREN_QUEUE_FEATURES_URI") {
-        Ok(uri) => Target { uri, _broker: None },
-        Err(_) => {
-            let b = support::start().await;
-            Target {
-                uri: b.amqp_uri(),
-                _broker: Some(b),
+/// Defines each test as two: `<test>::warren` against an in-process broker and
+/// `<test>::rabbitmq` against `WARREN_QUEUE_FEATURES_URI` (skipped, with a line saying so,
+/// when unset). A test is an `async fn(&Target)` here.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn warren() {
+                    let broker = crate::support::start().await;
+                    let t = super::Target {
+                        uri: broker.amqp_uri(),
+                        _broker: Some(broker),
+                    };
+                    super::$name(&t).await;
+                }
+
+                #[tokio::test]
+                async fn rabbitmq() {
+                    let Ok(uri) = std::env::var(super::ORACLE_ENV) else {
+                        crate::support::oracle_skipped(
+                            super::ORACLE_ENV,
+                            "amqp://guest:guest@127.0.0.1:5672/%2f",
+                        );
+                        return;
+                    };
+                    super::$name(&super::Target { uri, _broker: None }).await;
+                }
             }
-        }
-    }
+        )*
+    };
 }
+
+on_both!(
+    queue_ttl_expires_messages_without_consumers,
+    per_message_expiration_and_the_smaller_ttl_wins,
+    expired_messages_are_never_delivered,
+    ttl_zero_reaches_a_waiting_consumer_only,
+    invalid_expiration_closes_the_channel_with_406,
+    expired_messages_are_dead_lettered_with_reason_expired,
+    unused_queue_expires,
+    max_length_drops_the_head_and_dead_letters_it_as_maxlen,
+    max_length_bytes_counts_body_bytes,
+    reject_publish_nacks_and_keeps_the_queue_as_it_was,
+    reject_publish_dlx_nacks_and_dead_letters_the_refused_message,
+    single_active_consumer_hands_over_in_registration_order,
+    priority_queue_delivers_higher_priorities_first,
+    rejected_messages_are_dead_lettered,
+    repeated_deaths_count_per_queue_and_reason,
+    automatic_dead_letter_cycles_are_dropped,
+    invalid_arguments_are_refused_like_rabbitmq,
+    argument_equivalence_on_redeclare,
+);
 
 impl Target {
     async fn connect(&self) -> Connection {
@@ -274,9 +318,7 @@ fn dead_letter_to(target: &str) -> Vec<(&'static str, FieldValue)> {
 
 // ---- TTL ----
 
-#[tokio::test]
-async fn queue_ttl_expires_messages_without_consumers() {
-    let t = target().await;
+async fn queue_ttl_expires_messages_without_consumers(t: &Target) {
     let (conn, ch) = t.confirming().await;
     let q = queue(&ch, "ttl", args(&[("x-message-ttl", int(400))])).await;
     for b in ["a", "b", "c"] {
@@ -293,9 +335,7 @@ async fn queue_ttl_expires_messages_without_consumers() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn per_message_expiration_and_the_smaller_ttl_wins() {
-    let t = target().await;
+async fn per_message_expiration_and_the_smaller_ttl_wins(t: &Target) {
     let (conn, ch) = t.open().await;
     let q = queue(&ch, "exp", FieldTable::new()).await;
     publish(&ch, "", &q, "short", props_expiring("100")).await;
@@ -316,9 +356,7 @@ async fn per_message_expiration_and_the_smaller_ttl_wins() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn expired_messages_are_never_delivered() {
-    let t = target().await;
+async fn expired_messages_are_never_delivered(t: &Target) {
     let (conn, ch) = t.open().await;
     let q = queue(&ch, "never", FieldTable::new()).await;
     // Expired behind a long-lived head: RabbitMQ keeps it until it reaches the head, then drops
@@ -341,9 +379,7 @@ async fn expired_messages_are_never_delivered() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn ttl_zero_reaches_a_waiting_consumer_only() {
-    let t = target().await;
+async fn ttl_zero_reaches_a_waiting_consumer_only(t: &Target) {
     let (conn, ch) = t.open().await;
     let q = queue(&ch, "ttl0", args(&[("x-message-ttl", int(0))])).await;
     publish(&ch, "", &q, "nobody", BasicProperties::default()).await;
@@ -355,9 +391,7 @@ async fn ttl_zero_reaches_a_waiting_consumer_only() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn invalid_expiration_closes_the_channel_with_406() {
-    let t = target().await;
+async fn invalid_expiration_closes_the_channel_with_406(t: &Target) {
     let conn = t.connect().await;
     for (exp, why) in [
         ("abc", "no_integer"),
@@ -393,9 +427,7 @@ async fn invalid_expiration_closes_the_channel_with_406() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn expired_messages_are_dead_lettered_with_reason_expired() {
-    let t = target().await;
+async fn expired_messages_are_dead_lettered_with_reason_expired(t: &Target) {
     let (conn, ch) = t.open().await;
     let (target_q, mut c) = dlx_target(&ch).await;
     let mut a = args(&dead_letter_to(&target_q));
@@ -466,9 +498,7 @@ async fn expired_messages_are_dead_lettered_with_reason_expired() {
 
 // ---- x-expires ----
 
-#[tokio::test]
-async fn unused_queue_expires() {
-    let t = target().await;
+async fn unused_queue_expires(t: &Target) {
     let (conn, ch) = t.open().await;
     let q = name("expires");
     let a = || args(&[("x-expires", int(500))]);
@@ -517,9 +547,7 @@ async fn unused_queue_expires() {
 
 // ---- length limits ----
 
-#[tokio::test]
-async fn max_length_drops_the_head_and_dead_letters_it_as_maxlen() {
-    let t = target().await;
+async fn max_length_drops_the_head_and_dead_letters_it_as_maxlen(t: &Target) {
     let (conn, ch) = t.confirming().await;
     let q = queue(&ch, "maxlen", args(&[("x-max-length", int(2))])).await;
     for b in ["1", "2", "3", "4"] {
@@ -545,9 +573,7 @@ async fn max_length_drops_the_head_and_dead_letters_it_as_maxlen() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn max_length_bytes_counts_body_bytes() {
-    let t = target().await;
+async fn max_length_bytes_counts_body_bytes(t: &Target) {
     let (conn, ch) = t.confirming().await;
     let q = queue(&ch, "maxbytes", args(&[("x-max-length-bytes", int(10))])).await;
     for b in ["aaaa", "bbbb", "cccc"] {
@@ -560,9 +586,7 @@ async fn max_length_bytes_counts_body_bytes() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn reject_publish_nacks_and_keeps_the_queue_as_it_was() {
-    let t = target().await;
+async fn reject_publish_nacks_and_keeps_the_queue_as_it_was(t: &Target) {
     let (conn, ch) = t.confirming().await;
     let full = queue(
         &ch,
@@ -608,9 +632,7 @@ async fn reject_publish_nacks_and_keeps_the_queue_as_it_was() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn reject_publish_dlx_nacks_and_dead_letters_the_refused_message() {
-    let t = target().await;
+async fn reject_publish_dlx_nacks_and_dead_letters_the_refused_message(t: &Target) {
     let (conn, ch) = t.confirming().await;
     let (target_q, mut c) = dlx_target(&ch).await;
     let mut a = args(&dead_letter_to(&target_q));
@@ -636,9 +658,7 @@ async fn reject_publish_dlx_nacks_and_dead_letters_the_refused_message() {
 
 // ---- single active consumer ----
 
-#[tokio::test]
-async fn single_active_consumer_hands_over_in_registration_order() {
-    let t = target().await;
+async fn single_active_consumer_hands_over_in_registration_order(t: &Target) {
     let (conn, ch) = t.open().await;
     let q = queue(
         &ch,
@@ -700,9 +720,7 @@ async fn single_active_consumer_hands_over_in_registration_order() {
 
 // ---- priorities ----
 
-#[tokio::test]
-async fn priority_queue_delivers_higher_priorities_first() {
-    let t = target().await;
+async fn priority_queue_delivers_higher_priorities_first(t: &Target) {
     let (conn, ch) = t.confirming().await;
     let q = queue(&ch, "prio", args(&[("x-max-priority", int(5))])).await;
     let sent: [(&str, Option<u8>); 7] = [
@@ -756,9 +774,7 @@ async fn priority_queue_delivers_higher_priorities_first() {
 
 // ---- dead-lettering ----
 
-#[tokio::test]
-async fn rejected_messages_are_dead_lettered() {
-    let t = target().await;
+async fn rejected_messages_are_dead_lettered(t: &Target) {
     let (conn, ch) = t.confirming().await;
     let dlx = name("dlx");
     ch.exchange_declare(&dlx, "direct", Default::default(), FieldTable::new())
@@ -852,9 +868,7 @@ async fn rejected_messages_are_dead_lettered() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn repeated_deaths_count_per_queue_and_reason() {
-    let t = target().await;
+async fn repeated_deaths_count_per_queue_and_reason(t: &Target) {
     let (conn, ch) = t.confirming().await;
     let q1 = name("ping");
     let q2 = name("pong");
@@ -909,9 +923,7 @@ async fn loop_get(ch: &Channel, q: &str) -> Delivery {
     panic!("nothing arrived in {q}");
 }
 
-#[tokio::test]
-async fn automatic_dead_letter_cycles_are_dropped() {
-    let t = target().await;
+async fn automatic_dead_letter_cycles_are_dropped(t: &Target) {
     let (conn, ch) = t.confirming().await;
     // Expired messages dead-lettered back to their own queue would expire forever.
     let q = name("cycle");
@@ -952,9 +964,7 @@ async fn automatic_dead_letter_cycles_are_dropped() {
 
 // ---- arguments ----
 
-#[tokio::test]
-async fn invalid_arguments_are_refused_like_rabbitmq() {
-    let t = target().await;
+async fn invalid_arguments_are_refused_like_rabbitmq(t: &Target) {
     let conn = t.connect().await;
     let cases: Vec<(Vec<(&str, FieldValue)>, &str)> = vec![
         (vec![("x-message-ttl", int(-1))], "invalid arg 'x-message-ttl' for queue '{q}' in vhost '/': {value_negative,-1}"),
@@ -1011,9 +1021,7 @@ async fn invalid_arguments_are_refused_like_rabbitmq() {
     conn.close().await.unwrap();
 }
 
-#[tokio::test]
-async fn argument_equivalence_on_redeclare() {
-    let t = target().await;
+async fn argument_equivalence_on_redeclare(t: &Target) {
     let conn = t.connect().await;
     let ch = conn.open_channel().await.unwrap();
     let q = queue(

@@ -15,6 +15,7 @@
 //! * frame errors (bad end octet, too large, unknown type) are 501 with ids 0/0.
 
 mod raw_support;
+mod support;
 
 use std::time::{Duration, Instant};
 

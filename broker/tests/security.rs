@@ -3,8 +3,9 @@
 //! "How Permissions Work" table with a restricted user.
 //!
 //! The expected outcomes and texts are RabbitMQ 3.10.8's, observed with the same user,
-//! patterns and resources. `every_permission_check_matches_rabbitmq` runs against RabbitMQ
-//! itself with `WARREN_SECURITY_ORACLE=127.0.0.1:5672` after
+//! patterns and resources. `every_permission_check_on_rabbitmq` runs the same cases against
+//! RabbitMQ itself with `WARREN_SECURITY_ORACLE=127.0.0.1:5672` after (`scripts/test.sh`
+//! does this set-up and clean-up itself)
 //!
 //! ```sh
 //! rabbitmqctl add_vhost wtest
@@ -167,16 +168,28 @@ const DEFAULT_EXCHANGE: &str = "ACCESS_REFUSED - operation not permitted on the 
 
 #[tokio::test]
 async fn every_permission_check_matches_rabbitmq() {
-    // Against RabbitMQ instead, set up as in the module comment, with
-    // WARREN_SECURITY_ORACLE=127.0.0.1:5672.
-    let (_broker, addr) = match std::env::var(ORACLE_ENV) {
-        Ok(addr) => (None, addr.parse().expect("host:port")),
-        Err(_) => {
-            let broker = support::start_with(config()).await;
-            let addr = broker.local_addr();
-            (Some(broker), addr)
-        }
+    let broker = support::start_with(config()).await;
+    every_permission_check(broker.local_addr()).await;
+    broker.shutdown().await;
+}
+
+/// The same cases against RabbitMQ, set up as in the module comment, with
+/// `WARREN_SECURITY_ORACLE=127.0.0.1:5672`.
+#[tokio::test]
+async fn every_permission_check_on_rabbitmq() {
+    let Ok(addr) = std::env::var(ORACLE_ENV) else {
+        support::oracle_skipped(ORACLE_ENV, "127.0.0.1:5672");
+        return;
     };
+    let addr = addr
+        .parse()
+        .unwrap_or_else(|e| panic!("{ORACLE_ENV}={addr:?} is not host:port: {e}"));
+    every_permission_check(addr).await;
+}
+
+/// Every check of RabbitMQ's permission table, by `app` on vhost `wtest` of the broker at
+/// `addr`, against RabbitMQ's outcome and text.
+async fn every_permission_check(addr: SocketAddr) {
     declare_resources(addr).await;
     let app = connect_as(addr, "app", "secret").await;
     let none = FieldTable::new;

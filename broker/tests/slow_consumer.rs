@@ -7,6 +7,7 @@
 //! deliveries it has handed to a channel but not yet written to the socket the same way.
 
 mod raw_support;
+mod support;
 
 use std::time::{Duration, Instant};
 

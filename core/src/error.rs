@@ -44,7 +44,13 @@ impl AmqpError {
 impl fmt::Display for AmqpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = self.code().map(ReplyCode::name).unwrap_or("UNKNOWN");
-        write!(f, "{} {} - {}", self.reply_code, name, self.reply_text)?;
+        // RabbitMQ's reply texts already start with the code's name ("NOT_FOUND - no queue
+        // 'x' ..."): it is not repeated.
+        if self.reply_text.starts_with(name) {
+            write!(f, "{} {}", self.reply_code, self.reply_text)?;
+        } else {
+            write!(f, "{} {} - {}", self.reply_code, name, self.reply_text)?;
+        }
         if self.class_id != 0 || self.method_id != 0 {
             write!(f, " (class {}, method {})", self.class_id, self.method_id)?;
         }
@@ -119,6 +125,42 @@ pub enum Error {
     /// The operation needs the channel in another mode (e.g. wait_for_confirms without confirm_select).
     #[error("invalid state: {0}")]
     InvalidState(String),
+    /// The connection was lost while this request waited for its answer; automatic recovery
+    /// is reconnecting (the request may or may not have reached the broker; retry it).
+    #[error("connection lost while the request was in flight: {0}")]
+    ConnectionLost(Box<Error>),
+    /// A publish in confirm mode was written but the connection was lost before the broker
+    /// confirmed it: the message may or may not have been routed. Treat it like a nack.
+    #[error("publish not confirmed: the connection was lost before the broker answered ({0})")]
+    PublishUnconfirmed(Box<Error>),
+    /// A delivery tag from before an automatic recovery: the broker forgot it (and requeued
+    /// the message, unless it was no-ack), so it can no longer be acknowledged.
+    #[error("delivery tag {0} belongs to a connection that was lost and recovered; the broker already requeued that message")]
+    StaleDeliveryTag(u64),
+    /// An incoming message is larger than the configured maximum; the channel it arrived on
+    /// was closed instead of allocating it.
+    #[error("incoming message of {size} bytes exceeds the maximum message size of {max} bytes; channel closed")]
+    MessageTooLarge {
+        /// Size the broker announced.
+        size: u64,
+        /// The configured limit.
+        max: u64,
+    },
+    /// The broker returned a mandatory message no queue took (`basic.return`), e.g. an RPC
+    /// request with no server listening.
+    #[error("message returned by the broker: {0}")]
+    Unroutable(AmqpError),
+    /// The broker sent content whose properties cannot be decoded (e.g. an unknown field
+    /// type in `headers`); this client closed the channel with the code and text given.
+    #[error("channel closed by the client: undecodable content from the broker: {0}")]
+    BadContent(AmqpError),
+    /// A connection opened before `fork()` was used in the child process. Open a new
+    /// connection in the child; the parent's connection stays the parent's.
+    #[error("this connection was opened by process {parent} before a fork; open a new connection in this process")]
+    UsedAfterFork {
+        /// The process that opened the connection.
+        parent: u32,
+    },
 }
 
 impl Error {
@@ -134,6 +176,22 @@ impl Error {
     pub fn reply_code(&self) -> Option<u16> {
         self.amqp().map(|e| e.reply_code)
     }
+
+    /// Whether automatic recovery should reconnect after the connection ended with this error.
+    /// Errors the broker would repeat on every attempt stop recovery instead: refused
+    /// credentials or mechanism, 403 ACCESS_REFUSED, 402 INVALID_PATH and 530 NOT_ALLOWED (e.g.
+    /// no access to the vhost). Everything else — socket errors, missed heartbeats, 320
+    /// CONNECTION_FORCED (broker restart or `close_connection`), internal errors — is retried.
+    pub fn is_recoverable(&self) -> bool {
+        match self {
+            Error::AuthenticationFailed(_) | Error::MechanismNotOffered { .. } => false,
+            Error::ConnectionClosed(e) => !matches!(e.reply_code, 402 | 403 | 530),
+            Error::AllHostsFailed(last) => last.is_recoverable(),
+            Error::InvalidUri(_) | Error::Tls(_) | Error::UsedAfterFork { .. } => false,
+            Error::ConnectionClosedByClient => false,
+            _ => true,
+        }
+    }
 }
 
 impl From<std::io::Error> for Error {
@@ -144,3 +202,32 @@ impl From<std::io::Error> for Error {
 
 /// Result alias for Warren operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::AmqpError;
+
+    #[test]
+    fn display_does_not_repeat_the_code_name_rabbitmq_put_in_the_text() {
+        let rabbit = AmqpError {
+            reply_code: 404,
+            reply_text: "NOT_FOUND - no queue 'q' in vhost '/'".into(),
+            class_id: 50,
+            method_id: 10,
+        };
+        assert_eq!(
+            rabbit.to_string(),
+            "404 NOT_FOUND - no queue 'q' in vhost '/' (class 50, method 10)"
+        );
+        let bare = AmqpError {
+            reply_code: 406,
+            reply_text: "inequivalent arg 'durable'".into(),
+            class_id: 0,
+            method_id: 0,
+        };
+        assert_eq!(
+            bare.to_string(),
+            "406 PRECONDITION_FAILED - inequivalent arg 'durable'"
+        );
+    }
+}

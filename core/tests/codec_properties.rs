@@ -12,10 +12,11 @@ use proptest::test_runner::{TestCaseError, TestRunner};
 use support::{
     any_field_value, any_method, any_properties, any_table, method_strategies, present_properties,
 };
+use warren_core::codec::wire::{put_table, Reader};
 use warren_core::codec::{
     decode_frame, method_info, BasicProperties, ContentHeader, DecodeError, FieldTable, FieldValue,
-    Frame, Method, FRAME_BODY, FRAME_END, FRAME_HEADER, FRAME_HEADER_SIZE, FRAME_HEARTBEAT,
-    FRAME_METHOD, FRAME_OVERHEAD, METHODS,
+    Frame, Method, UndecodableProperties, FRAME_BODY, FRAME_END, FRAME_HEADER, FRAME_HEADER_SIZE,
+    FRAME_HEARTBEAT, FRAME_METHOD, FRAME_OVERHEAD, METHODS,
 };
 
 /// Large enough for every generated frame; the limit itself is tested separately.
@@ -310,7 +311,8 @@ proptest! {
     }
 
     /// A method or content header whose payload is cut short, but framed correctly, is a
-    /// malformed frame (`Truncated`), never a panic or a wrong value.
+    /// malformed frame (`Truncated`), never a panic or a wrong value; a header cut inside its
+    /// properties is that message's properties failing to decode.
     #[test]
     fn truncated_payloads_are_malformed(frame in any_frame(), channel in any::<u16>()) {
         let mut wire = BytesMut::new();
@@ -321,6 +323,24 @@ proptest! {
             let mut buf = wrap(kind, channel, &payload[..cut]);
             let result = decode_frame(&mut buf, FRAME_MAX);
             match kind {
+                // Class, weight and body size are the header frame's own layout; what follows
+                // is the message's properties, and only that message is lost.
+                FRAME_HEADER if cut >= 12 => {
+                    let Frame::Header(_, h) = &frame else { unreachable!() };
+                    let expected = UndecodableProperties {
+                        channel,
+                        class_id: h.class_id,
+                        body_size: h.body_size,
+                        cause: DecodeError::Truncated,
+                    };
+                    prop_assert_eq!(
+                        result,
+                        Err(DecodeError::Properties(Box::new(expected))),
+                        "cut at {}",
+                        cut
+                    );
+                    prop_assert!(buf.is_empty(), "the frame was not consumed");
+                }
                 FRAME_METHOD | FRAME_HEADER => {
                     prop_assert_eq!(result, Err(DecodeError::Truncated), "cut at {}", cut)
                 }
@@ -485,4 +505,266 @@ fn tables_keep_their_order_and_compare_without_it() {
         reversed.insert_key(k.clone(), v.clone());
     }
     assert_eq!(reversed, decoded);
+}
+
+// ---- the type table, checked against RabbitMQ ----
+
+/// Each type letter with a value whose bits tell signedness apart, as exact wire bytes, the
+/// value they decode to, and what RabbitMQ makes of it as an integer
+/// (`rabbit_binary_parser`: `b` signed, `B` unsigned, `s` signed, `u` unsigned, `I` signed,
+/// `i` unsigned, `l` and `L` both signed, `T` unsigned, `D`'s value unsigned).
+#[test]
+fn every_type_letter_decodes_with_rabbitmqs_width_and_sign() {
+    use warren_core::codec::Decimal;
+    let ones = |n: usize| vec![0xffu8; n];
+    let cases: Vec<(u8, Vec<u8>, FieldValue, Option<i64>)> = vec![
+        (b't', vec![1], FieldValue::Boolean(true), None),
+        (b't', vec![0], FieldValue::Boolean(false), None),
+        (b'b', ones(1), FieldValue::ShortShortInt(-1), Some(-1)),
+        (b'B', ones(1), FieldValue::ShortShortUInt(255), Some(255)),
+        (b's', ones(2), FieldValue::ShortInt(-1), Some(-1)),
+        (b'u', ones(2), FieldValue::ShortUInt(65_535), Some(65_535)),
+        (b'I', ones(4), FieldValue::LongInt(-1), Some(-1)),
+        (
+            b'i',
+            ones(4),
+            FieldValue::LongUInt(u32::MAX),
+            Some(u32::MAX.into()),
+        ),
+        (b'l', ones(8), FieldValue::LongLongInt(-1), Some(-1)),
+        (b'L', ones(8), FieldValue::LongLongUInt(u64::MAX), Some(-1)),
+        (
+            b'L',
+            vec![0, 0, 0, 0, 0, 0, 0, 5],
+            FieldValue::LongLongUInt(5),
+            Some(5),
+        ),
+        (b'f', vec![0x3f, 0x80, 0, 0], FieldValue::Float(1.0), None),
+        (
+            b'd',
+            vec![0x3f, 0xf0, 0, 0, 0, 0, 0, 0],
+            FieldValue::Double(1.0),
+            None,
+        ),
+        (
+            b'D',
+            vec![2, 0xff, 0xff, 0xff, 0xff],
+            FieldValue::Decimal(Decimal {
+                scale: 2,
+                value: u32::MAX,
+            }),
+            None,
+        ),
+        (
+            b'S',
+            vec![0, 0, 0, 2, b'h', b'i'],
+            FieldValue::from("hi"),
+            None,
+        ),
+        (
+            b'x',
+            vec![0, 0, 0, 2, 0, 0xff],
+            FieldValue::ByteArray(Bytes::from_static(&[0, 0xff])),
+            None,
+        ),
+        (b'T', ones(8), FieldValue::Timestamp(u64::MAX), None),
+        (
+            b'A',
+            vec![0, 0, 0, 4, b'b', 0xff, b'V', b'V'],
+            FieldValue::Array(vec![
+                FieldValue::ShortShortInt(-1),
+                FieldValue::Void,
+                FieldValue::Void,
+            ]),
+            None,
+        ),
+        (
+            b'F',
+            vec![0, 0, 0, 4, 1, b'k', b'B', 7],
+            FieldValue::Table(FieldTable::from_iter([(
+                "k".try_into().unwrap(),
+                FieldValue::ShortShortUInt(7),
+            )])),
+            None,
+        ),
+        (b'V', vec![], FieldValue::Void, None),
+    ];
+    for (letter, value_bytes, expected, as_int) in cases {
+        let mut wire = vec![1, b'k', letter];
+        wire.extend_from_slice(&value_bytes);
+        let mut table_bytes = (wire.len() as u32).to_be_bytes().to_vec();
+        table_bytes.extend_from_slice(&wire);
+        let table = Reader::new(Bytes::from(table_bytes.clone()))
+            .table()
+            .unwrap_or_else(|e| panic!("'{}': {e}", char::from(letter)));
+        let value = table.get("k").expect("the key");
+        assert_eq!(value, &expected, "'{}'", char::from(letter));
+        assert_eq!(value.type_tag(), letter);
+        assert_eq!(
+            value.as_i64(),
+            as_int,
+            "'{}' as an integer",
+            char::from(letter)
+        );
+        assert_eq!(value.encoded_len(), 1 + value_bytes.len());
+        let mut again = BytesMut::new();
+        put_table(&mut again, &table);
+        assert_eq!(
+            &again[..],
+            &table_bytes[..],
+            "'{}' re-encoded",
+            char::from(letter)
+        );
+    }
+    // Any non-zero octet is true; true goes out as 1, as RabbitMQ writes it.
+    let table = Reader::new(Bytes::from_static(b"\x00\x00\x00\x04\x01kt\x02"))
+        .table()
+        .unwrap();
+    assert_eq!(table.get("k"), Some(&FieldValue::Boolean(true)));
+    let mut again = BytesMut::new();
+    put_table(&mut again, &table);
+    assert_eq!(&again[..], b"\x00\x00\x00\x04\x01kt\x01");
+}
+
+/// Type letters RabbitMQ's parser knows; every other octet is unknown.
+const KNOWN_TYPES: &[u8] = b"tbBsuIilLfdDSxTAFV";
+
+fn unknown_type_letter() -> impl Strategy<Value = u8> {
+    any::<u8>().prop_filter("a known type", |b| !KNOWN_TYPES.contains(b))
+}
+
+/// Wraps `bytes` in a 32-bit length.
+fn with_len(bytes: &[u8]) -> Vec<u8> {
+    let mut v = (bytes.len() as u32).to_be_bytes().to_vec();
+    v.extend_from_slice(bytes);
+    v
+}
+
+/// The wire form of the table `siblings` plus one entry whose value is the bare type letter
+/// `letter`, wrapped in arrays (`true`) and tables (`false`) as `path` says, outermost first;
+/// `trailing` bytes follow the letter inside its container.
+fn table_with_letter(siblings: &FieldTable, path: &[bool], letter: u8, trailing: &[u8]) -> Vec<u8> {
+    let mut value = vec![letter];
+    value.extend_from_slice(trailing);
+    for &in_array in path.iter().rev() {
+        value = if in_array {
+            let mut v = vec![b'A'];
+            v.extend_from_slice(&with_len(&value));
+            v
+        } else {
+            let mut entry = vec![1, b'z'];
+            entry.extend_from_slice(&value);
+            let mut v = vec![b'F'];
+            v.extend_from_slice(&with_len(&entry));
+            v
+        };
+    }
+    let mut encoded = BytesMut::new();
+    put_table(&mut encoded, siblings);
+    let mut entries = encoded[4..].to_vec();
+    entries.extend_from_slice(&[1, 0xfe]); // a key no generated sibling can shadow in the check
+    entries.extend_from_slice(&value);
+    with_len(&entries)
+}
+
+/// `queue.declare` with raw argument-table bytes.
+fn queue_declare_frame(channel: u16, arguments: &[u8]) -> BytesMut {
+    let mut payload = vec![0, 50, 0, 10, 0, 0, 1, b'q', 0];
+    payload.extend_from_slice(arguments);
+    wrap(FRAME_METHOD, channel, &payload)
+}
+
+proptest! {
+    #![proptest_config(cases(128))]
+
+    /// An unknown type letter anywhere in a content header's `headers` (top level, or nested
+    /// in arrays and tables) is "this header's properties could not be decoded", with the
+    /// header's channel, class and body size; the frame is consumed, and the frames after it
+    /// decode.
+    #[test]
+    fn unknown_type_in_headers_is_undecodable_properties_and_the_stream_stays_in_step(
+        siblings in any_table(),
+        path in vec(any::<bool>(), 0..5),
+        letter in unknown_type_letter(),
+        trailing in vec(any::<u8>(), 0..8),
+        channel in any::<u16>(),
+        body_size in any::<u64>(),
+        after in any_frame(),
+    ) {
+        let mut payload = BasicProperties::CLASS_ID.to_be_bytes().to_vec();
+        payload.extend_from_slice(&[0, 0]);
+        payload.extend_from_slice(&body_size.to_be_bytes());
+        payload.extend_from_slice(&0x2000u16.to_be_bytes());
+        payload.extend_from_slice(&table_with_letter(&siblings, &path, letter, &trailing));
+        let mut buf = wrap(FRAME_HEADER, channel, &payload);
+        after.encode(&mut buf);
+        let expected = UndecodableProperties {
+            channel,
+            class_id: BasicProperties::CLASS_ID,
+            body_size,
+            cause: DecodeError::UnknownFieldType(letter),
+        };
+        prop_assert_eq!(
+            decode_frame(&mut buf, FRAME_MAX),
+            Err(DecodeError::Properties(Box::new(expected)))
+        );
+        prop_assert_eq!(decode_frame(&mut buf, FRAME_MAX), Ok(Some(after)));
+        prop_assert!(buf.is_empty());
+    }
+
+    /// The same in a method's argument table is an error inside a field table (RabbitMQ's
+    /// reader crashes on it), and the method frame is consumed whole.
+    #[test]
+    fn unknown_type_in_method_arguments_is_a_field_table_error(
+        siblings in any_table(),
+        path in vec(any::<bool>(), 0..5),
+        letter in unknown_type_letter(),
+        trailing in vec(any::<u8>(), 0..8),
+        after in any_frame(),
+    ) {
+        let mut buf = queue_declare_frame(1, &table_with_letter(&siblings, &path, letter, &trailing));
+        after.encode(&mut buf);
+        let err = decode_frame(&mut buf, FRAME_MAX).unwrap_err();
+        prop_assert_eq!(&err, &DecodeError::UnknownFieldType(letter));
+        prop_assert!(err.is_in_field_table());
+        prop_assert_eq!(decode_frame(&mut buf, FRAME_MAX), Ok(Some(after)));
+    }
+
+    /// A known letter in the same place decodes: the wrapping itself is sound.
+    #[test]
+    fn the_same_tables_with_a_known_letter_decode(
+        siblings in any_table(),
+        path in vec(any::<bool>(), 0..5),
+    ) {
+        let bytes = table_with_letter(&siblings, &path, b'V', &[]);
+        let table = Reader::new(Bytes::from(bytes)).table();
+        prop_assert!(table.is_ok(), "{:?}", table);
+    }
+}
+
+/// An entry running past the end of its table is a field-table error (RabbitMQ's parser
+/// crashes); a table whose length runs past the end of its method is the method's layout
+/// (RabbitMQ: 501 "cannot decode").
+#[test]
+fn table_contents_cut_short_differ_from_a_table_cut_short() {
+    // {"k": longstr of 100 bytes} in an 8-byte table.
+    let mut buf = queue_declare_frame(1, &with_len(b"\x01kS\x00\x00\x00\x64ab"));
+    let err = decode_frame(&mut buf, FRAME_MAX).unwrap_err();
+    assert_eq!(err, DecodeError::TableTruncated);
+    assert!(err.is_in_field_table());
+    // An array in the table whose length runs past the table's end.
+    let mut buf = queue_declare_frame(
+        1,
+        &with_len(b"\x01kA\x00\x00\x00\x09\x01kF\x00\x00\x00\x09"),
+    );
+    assert_eq!(
+        decode_frame(&mut buf, FRAME_MAX),
+        Err(DecodeError::TableTruncated)
+    );
+    // A table of 100 bytes with 3 in the frame.
+    let mut buf = queue_declare_frame(1, b"\x00\x00\x00\x64\x01kV");
+    let err = decode_frame(&mut buf, FRAME_MAX).unwrap_err();
+    assert_eq!(err, DecodeError::Truncated);
+    assert!(!err.is_in_field_table());
+    assert!(buf.is_empty());
 }

@@ -1520,6 +1520,226 @@ fn method_while_content_expected_is_an_error() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Content headers whose properties cannot be decoded
+// ---------------------------------------------------------------------------------------------
+
+/// A content header frame on `ch` announcing `body_size` bytes, whose properties are
+/// `properties` as raw bytes (flags included): what a buggy or newer peer might send.
+fn raw_header_frame(ch: u16, body_size: u64, properties: &[u8]) -> Vec<u8> {
+    let mut payload = Vec::new();
+    payload.extend_from_slice(&BasicProperties::CLASS_ID.to_be_bytes());
+    payload.extend_from_slice(&0u16.to_be_bytes());
+    payload.extend_from_slice(&body_size.to_be_bytes());
+    payload.extend_from_slice(properties);
+    let mut frame = vec![codec::FRAME_HEADER];
+    frame.extend_from_slice(&ch.to_be_bytes());
+    frame.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&payload);
+    frame.push(codec::FRAME_END);
+    frame
+}
+
+/// Properties with a `headers` table `{"trace": "x", "hops": [1, {"k": <'Z'>}]}`: the unknown
+/// type letter 'Z' sits in a table inside an array inside the headers.
+fn headers_with_unknown_type() -> Vec<u8> {
+    fn with_len(body: &[u8]) -> Vec<u8> {
+        let mut v = (body.len() as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(body);
+        v
+    }
+    let inner_table = with_len(b"\x01kZ");
+    let mut array = b"I\x00\x00\x00\x01F".to_vec();
+    array.extend_from_slice(&inner_table);
+    let mut entries = b"\x05traceS\x00\x00\x00\x01x\x04hopsA".to_vec();
+    entries.extend_from_slice(&with_len(&array));
+    let mut properties = 0x2000u16.to_be_bytes().to_vec(); // only `headers` present
+    properties.extend_from_slice(&with_len(&entries));
+    properties
+}
+
+/// Expects the client's `channel.close` for an undecodable header on `ch`, 406 naming the
+/// method that carried the content, and the matching `Event::ChannelClosed`.
+fn expect_closed_for_bad_properties(b: &mut Broker, ch: u16, method_id: u16, cause: &str) {
+    let Method::ChannelClose(close) = b.expect_method(ch) else {
+        panic!("expected channel.close on {ch}");
+    };
+    assert_eq!(
+        (close.reply_code, close.class_id, close.method_id),
+        (ReplyCode::PreconditionFailed as u16, 60, method_id),
+        "{close:?}"
+    );
+    let text = close.reply_text.as_str().into_owned();
+    assert!(text.contains("cannot decode the properties"), "{text}");
+    assert!(text.contains(cause), "{text}");
+    match b.one_event() {
+        Event::ChannelFailed {
+            channel,
+            close: error,
+            error: Error::BadContent(inner),
+        } => {
+            assert_eq!(channel, ch);
+            assert_eq!(error.reply_text, text);
+            assert_eq!((error.class_id, error.method_id), (60, method_id));
+            assert!(!error.is_hard());
+            assert_eq!(inner, error);
+        }
+        other => panic!("got {other:?}"),
+    }
+    assert_eq!(b.conn.status(), ConnectionStatus::Open);
+    assert_eq!(b.conn.channel_status(ch), Some(ChannelStatus::Closing));
+}
+
+/// An unknown field type deep in a delivery's headers closes that channel, not the connection:
+/// the rest of its body is dropped, a delivery interleaved on another channel arrives whole,
+/// the broker's close-ok frees the channel without an event, and the connection keeps working.
+#[test]
+fn undecodable_delivery_header_closes_only_its_channel() {
+    let mut b = Broker::connected();
+    let bad = b.open_channel();
+    let good = b.open_channel();
+    let mut bytes = Vec::new();
+    let mut frames = BytesMut::new();
+    Frame::Method(bad, deliver(1).into()).encode(&mut frames);
+    Frame::Method(good, deliver(1).into()).encode(&mut frames);
+    bytes.extend_from_slice(&frames);
+    bytes.extend_from_slice(&raw_header_frame(bad, 6, &headers_with_unknown_type()));
+    let mut frames = BytesMut::new();
+    Frame::Body(bad, Bytes::from_static(b"abc")).encode(&mut frames);
+    Frame::Header(good, header(2, BasicProperties::default())).encode(&mut frames);
+    Frame::Body(bad, Bytes::from_static(b"def")).encode(&mut frames);
+    Frame::Body(good, Bytes::from_static(b"ok")).encode(&mut frames);
+    bytes.extend_from_slice(&frames);
+    b.send_bytes(&bytes);
+
+    let Method::ChannelClose(close) = b.expect_method(bad) else {
+        panic!("expected channel.close");
+    };
+    assert_eq!(
+        (close.reply_code, close.class_id, close.method_id),
+        (406, 60, 60)
+    );
+    assert_eq!(
+        close.reply_text.as_str(),
+        format!(
+            "cannot decode the properties of a basic.deliver on channel {bad}: \
+             unknown field value type 'Z' (0x5a)"
+        )
+    );
+    b.expect_silence();
+    let evs = b.take_events();
+    assert_eq!(evs.len(), 2, "{evs:?}");
+    match &evs[0] {
+        Event::ChannelFailed {
+            channel,
+            close: error,
+            ..
+        } => {
+            assert_eq!(*channel, bad);
+            assert_eq!(error.reply_code, 406);
+            assert_eq!(error.reply_text, close.reply_text.as_str());
+        }
+        other => panic!("got {other:?}"),
+    }
+    match &evs[1] {
+        Event::Delivery {
+            channel, content, ..
+        } => {
+            assert_eq!(*channel, good);
+            assert_eq!(&content.body[..], b"ok");
+        }
+        other => panic!("got {other:?}"),
+    }
+    assert_eq!(b.conn.status(), ConnectionStatus::Open);
+    assert_eq!(b.conn.channel_status(bad), Some(ChannelStatus::Closing));
+    // Nothing can be sent on the closing channel.
+    assert!(matches!(
+        b.conn.send_method(bad, declare("q").into()),
+        Err(Error::ChannelClosedByClient)
+    ));
+
+    // More deliveries the broker had in flight on the closed channel are dropped.
+    b.send_frames(&[
+        Frame::Method(bad, deliver(2).into()),
+        Frame::Header(bad, header(1, BasicProperties::default())),
+        Frame::Body(bad, Bytes::from_static(b"x")),
+    ]);
+    b.expect_no_event();
+    b.send(bad, ChannelCloseOk {});
+    b.expect_no_event();
+    b.expect_silence();
+    assert_eq!(b.conn.channel_status(bad), None);
+
+    // The other channel keeps working, and new channels open.
+    b.conn.send_method(good, declare("q").into()).unwrap();
+    b.expect_method(good);
+    b.send(good, declare_ok("q", 0));
+    assert!(matches!(
+        b.one_event(),
+        Event::Reply {
+            method: Method::QueueDeclareOk(_),
+            ..
+        }
+    ));
+    b.open_channel();
+}
+
+/// `basic.get-ok` and `basic.return` carry content too: the same, naming their method. The
+/// causes include properties cut short and the unused flag-continuation bit.
+#[test]
+fn undecodable_get_ok_and_return_headers_close_only_their_channel() {
+    let mut b = Broker::connected();
+    let ch = b.open_channel();
+    b.conn.send_method(ch, BasicGet::default().into()).unwrap();
+    b.expect_method(ch);
+    let mut bytes = BytesMut::new();
+    Frame::Method(ch, BasicGetOk::default().into()).encode(&mut bytes);
+    // `content-type` is flagged but not there.
+    bytes.extend_from_slice(&raw_header_frame(ch, 0, &0x8000u16.to_be_bytes()));
+    b.send_bytes(&bytes);
+    expect_closed_for_bad_properties(
+        &mut b,
+        ch,
+        71,
+        "frame payload ends in the middle of a field",
+    );
+    // The broker closes the channel too, at the same time: answered, nothing reported.
+    b.send(ch, ChannelClose::default());
+    assert!(matches!(b.expect_method(ch), Method::ChannelCloseOk(_)));
+    b.expect_no_event();
+    assert_eq!(b.conn.channel_status(ch), None);
+
+    let ch = b.open_channel();
+    let mut bytes = BytesMut::new();
+    Frame::Method(ch, BasicReturn::default().into()).encode(&mut bytes);
+    bytes.extend_from_slice(&raw_header_frame(ch, 0, &0x0001u16.to_be_bytes()));
+    b.send_bytes(&bytes);
+    expect_closed_for_bad_properties(&mut b, ch, 50, "continuation");
+    b.send(ch, ChannelCloseOk {});
+    b.expect_no_event();
+    b.expect_silence();
+}
+
+/// What is wrong with the header frame itself stays a connection error, whatever its
+/// properties: a header nobody asked for (505), or one too short for class, weight and body
+/// size (501).
+#[test]
+fn undecodable_header_where_no_content_is_expected_closes_the_connection() {
+    let mut b = Broker::connected();
+    let ch = b.open_channel();
+    b.send_bytes(&raw_header_frame(ch, 0, &headers_with_unknown_type()));
+    assert_protocol_failure(&mut b, ReplyCode::UnexpectedFrame);
+
+    let mut b = Broker::connected();
+    let ch = b.open_channel();
+    let mut bytes = BytesMut::new();
+    Frame::Method(ch, deliver(1).into()).encode(&mut bytes);
+    bytes.extend_from_slice(&[codec::FRAME_HEADER, 0, ch as u8, 0, 0, 0, 3, 0, 60, 0]);
+    bytes.extend_from_slice(&[codec::FRAME_END]);
+    b.send_bytes(&bytes);
+    assert_protocol_failure(&mut b, ReplyCode::FrameError);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Publishing and confirms
 // ---------------------------------------------------------------------------------------------
 
@@ -1992,4 +2212,116 @@ fn frames_after_a_bad_frame_in_the_same_read_are_ignored() {
     b.expect_connection_close(ReplyCode::FrameError as u16);
     b.expect_silence();
     assert!(matches!(b.expect_closed_err(), Error::Protocol(_)));
+}
+
+// ---- limits and pauses the driver relies on ---------------------------------------------------
+
+#[test]
+fn a_message_above_max_message_size_closes_only_its_channel_before_allocation() {
+    let mut b = Broker::connected_with(
+        ConnectionConfig {
+            heartbeat: 0,
+            max_message_size: 1000,
+            ..Default::default()
+        },
+        ConnectionTune {
+            channel_max: 2047,
+            frame_max: 131_072,
+            heartbeat: 0,
+        },
+    );
+    let big = b.open_channel();
+    let good = b.open_channel();
+    // The header announces 1 GiB: refused from the header alone.
+    b.send_frames(&[
+        Frame::Method(big, deliver(1).into()),
+        Frame::Header(big, header(1 << 30, BasicProperties::default())),
+        Frame::Body(big, Bytes::from_static(b"first slice of a huge body")),
+        Frame::Method(good, deliver(1).into()),
+        Frame::Header(good, header(2, BasicProperties::default())),
+        Frame::Body(good, Bytes::from_static(b"ok")),
+    ]);
+    let Method::ChannelClose(close) = b.expect_method(big) else {
+        panic!("expected channel.close");
+    };
+    assert_eq!(close.reply_code, ReplyCode::ContentTooLarge as u16);
+    b.expect_silence();
+    let evs = b.take_events();
+    assert_eq!(evs.len(), 2, "{evs:?}");
+    match &evs[0] {
+        Event::ChannelFailed {
+            channel,
+            close,
+            error: Error::MessageTooLarge { size, max },
+        } => {
+            assert_eq!((*channel, *size, *max), (big, 1 << 30, 1000));
+            assert_eq!(close.reply_code, 311);
+        }
+        other => panic!("got {other:?}"),
+    }
+    assert!(matches!(&evs[1], Event::Delivery { channel, .. } if *channel == good));
+    // The rest of the refused body is dropped while closing; the close-ok is not reported.
+    b.send_frames(&[
+        Frame::Body(big, Bytes::from_static(b"more of it")),
+        Frame::Method(big, ChannelCloseOk {}.into()),
+    ]);
+    b.expect_no_event();
+    assert_eq!(b.conn.status(), ConnectionStatus::Open);
+    assert_eq!(b.conn.channel_status(big), None, "number free again");
+}
+
+#[test]
+fn paused_input_suspends_missed_heartbeat_detection_but_not_heartbeats() {
+    let mut b = heartbeat_broker(10);
+    b.conn.set_input_paused(true, b.now);
+    // Far past two intervals without input: still open, still sending heartbeats.
+    for _ in 0..6 {
+        let deadline = b.conn.poll_timeout().expect("timer while open");
+        b.now = deadline;
+        b.timeout();
+        expect_heartbeat(&mut b);
+    }
+    assert_eq!(b.conn.status(), ConnectionStatus::Open);
+    // Resuming gives the broker two fresh intervals.
+    b.conn.set_input_paused(false, b.now);
+    let resumed = b.now;
+    loop {
+        let deadline = b.conn.poll_timeout().expect("timer while open");
+        b.now = deadline;
+        b.timeout();
+        if b.conn.status() == ConnectionStatus::Closed {
+            break;
+        }
+        expect_heartbeat(&mut b);
+    }
+    assert_eq!(b.now, resumed + secs(20));
+    assert!(matches!(b.expect_closed_err(), Error::MissedHeartbeats));
+}
+
+#[test]
+fn channels_can_be_reopened_on_their_old_numbers() {
+    let mut b = Broker::connected();
+    b.conn.open_channel_numbered(7).unwrap();
+    let Method::ChannelOpen(_) = b.expect_method(7) else {
+        panic!("expected channel.open on 7");
+    };
+    assert!(matches!(
+        b.conn.open_channel_numbered(7),
+        Err(Error::InvalidState(_))
+    ));
+    assert!(matches!(
+        b.conn.open_channel_numbered(0),
+        Err(Error::ChannelsExhausted(_))
+    ));
+    assert!(matches!(
+        b.conn.open_channel_numbered(4000),
+        Err(Error::ChannelsExhausted(2047))
+    ));
+    b.send(7, ChannelOpenOk::default());
+    assert!(matches!(b.one_event(), Event::Reply { channel: 7, .. }));
+    // Automatic numbering skips the taken number.
+    for _ in 1..=8 {
+        let id = b.conn.open_channel().unwrap();
+        assert_ne!(id, 7);
+    }
 }

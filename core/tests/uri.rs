@@ -14,9 +14,13 @@ fn parse(uri: &str) -> ConnectionOptions {
 }
 
 fn host(host: &str, port: u16) -> HostAddr {
+    HostAddr::new(host, port)
+}
+
+fn tls_host(host: &str, port: u16) -> HostAddr {
     HostAddr {
-        host: host.into(),
-        port,
+        tls: Some(TlsOptions::default()),
+        ..HostAddr::new(host, port)
     }
 }
 
@@ -43,7 +47,7 @@ fn localhost_has_rabbitmq_defaults() {
     let opts = parse("amqp://localhost");
     let default = ConnectionConfig::default();
     assert_eq!(opts.hosts, vec![host("localhost", 5672)]);
-    assert!(opts.tls.is_none());
+    assert!(opts.hosts[0].tls.is_none());
     assert_eq!(opts.config.credentials, creds("guest", "guest"));
     assert_eq!(opts.config.vhost, "/");
     assert_eq!(opts.config.mechanism, AuthMechanism::Plain);
@@ -68,14 +72,14 @@ fn bare_scheme_means_localhost_with_defaults() {
 #[test]
 fn amqps_defaults_to_port_5671_and_tls() {
     let opts = parse("amqps://broker.example");
-    assert_eq!(opts.hosts, vec![host("broker.example", 5671)]);
-    assert_eq!(opts.tls, Some(TlsOptions::default()));
+    assert_eq!(opts.hosts, vec![tls_host("broker.example", 5671)]);
+    assert_eq!(opts.hosts[0].tls, Some(TlsOptions::default()));
 }
 
 #[test]
 fn explicit_port_overrides_default() {
     assert_eq!(parse("amqp://h:10000").hosts, vec![host("h", 10000)]);
-    assert_eq!(parse("amqps://h:5672").hosts, vec![host("h", 5672)]);
+    assert_eq!(parse("amqps://h:5672").hosts, vec![tls_host("h", 5672)]);
     // The default port written out is still that port.
     assert_eq!(parse("amqp://h:5672").hosts, vec![host("h", 5672)]);
 }
@@ -83,8 +87,8 @@ fn explicit_port_overrides_default() {
 #[test]
 fn scheme_is_case_insensitive() {
     let opts = parse("AMQPS://h");
-    assert_eq!(opts.hosts, vec![host("h", 5671)]);
-    assert!(opts.tls.is_some());
+    assert_eq!(opts.hosts, vec![tls_host("h", 5671)]);
+    assert!(opts.hosts[0].tls.is_some());
 }
 
 #[test]
@@ -92,7 +96,7 @@ fn ipv6_host_in_brackets() {
     let opts = parse("amqp://[::1]");
     assert_eq!(opts.hosts, vec![host("::1", 5672)]);
     let opts = parse("amqps://u:p@[fe80::1:2]:5999/v");
-    assert_eq!(opts.hosts, vec![host("fe80::1:2", 5999)]);
+    assert_eq!(opts.hosts, vec![tls_host("fe80::1:2", 5999)]);
     assert_eq!(opts.config.credentials, creds("u", "p"));
     assert_eq!(opts.config.vhost, "v");
 }
@@ -191,10 +195,13 @@ fn named_vhost() {
 }
 
 #[test]
-fn empty_path_is_default_vhost() {
+fn no_path_is_default_vhost_and_empty_path_is_the_empty_vhost() {
+    // RabbitMQ's URI spec: "amqp://host" uses the default vhost "/", while in "amqp://host/"
+    // the empty path segment names the vhost "".
     assert_eq!(parse("amqp://h").config.vhost, "/");
-    assert_eq!(parse("amqp://h/").config.vhost, "/");
     assert_eq!(parse("amqp://h:5672?heartbeat=5").config.vhost, "/");
+    assert_eq!(parse("amqp://h/").config.vhost, "");
+    assert_eq!(parse("amqp://h:5672/?heartbeat=5").config.vhost, "");
 }
 
 #[test]
@@ -217,7 +224,7 @@ fn every_connection_query_parameter() {
     assert_eq!(opts.connection_timeout, Duration::from_millis(2500));
     assert_eq!(opts.config.mechanism, AuthMechanism::AmqPlain);
     assert_eq!(opts.config.connection_name.as_deref(), Some("my app"));
-    assert!(opts.tls.is_none());
+    assert!(opts.hosts[0].tls.is_none());
 }
 
 #[test]
@@ -249,7 +256,7 @@ fn every_tls_query_parameter() {
          &keyfile=/etc/ssl/client%20key.pem&verify=verify_none&server_name_indication=broker.example",
     );
     assert_eq!(
-        opts.tls,
+        opts.hosts[0].tls,
         Some(TlsOptions {
             ca_file: Some(PathBuf::from("/etc/ssl/ca.pem")),
             cert_file: Some(PathBuf::from("/etc/ssl/client.pem")),
@@ -259,13 +266,13 @@ fn every_tls_query_parameter() {
         })
     );
     let opts = parse("amqps://h?verify=verify_peer");
-    assert_eq!(opts.tls, Some(TlsOptions::default()));
+    assert_eq!(opts.hosts[0].tls, Some(TlsOptions::default()));
 }
 
 #[test]
 fn tls_parameters_do_not_turn_on_tls_for_amqp() {
     let opts = parse("amqp://h?cacertfile=/ca.pem&verify=verify_none");
-    assert!(opts.tls.is_none());
+    assert!(opts.hosts[0].tls.is_none());
 }
 
 #[test]
@@ -341,8 +348,33 @@ fn from_uris_collects_hosts_in_order() {
 fn from_uris_accepts_owned_strings() {
     let uris = vec![String::from("amqps://a"), String::from("amqps://b:1")];
     let opts = ConnectionOptions::from_uris(&uris).unwrap();
-    assert_eq!(opts.hosts, vec![host("a", 5671), host("b", 1)]);
-    assert!(opts.tls.is_some());
+    assert_eq!(opts.hosts, vec![tls_host("a", 5671), tls_host("b", 1)]);
+}
+
+#[test]
+fn each_uri_keeps_its_own_scheme_port_and_tls() {
+    let opts = ConnectionOptions::from_uris(&[
+        "amqp://u:p@plain:5672/v",
+        "amqps://secure?cacertfile=/ca.pem&server_name_indication=broker",
+        "amqps://other:5999",
+    ])
+    .unwrap();
+    let secure_tls = TlsOptions {
+        ca_file: Some(PathBuf::from("/ca.pem")),
+        server_name: Some("broker".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        opts.hosts,
+        vec![
+            host("plain", 5672),
+            HostAddr {
+                tls: Some(secure_tls),
+                ..HostAddr::new("secure", 5671)
+            },
+            tls_host("other", 5999),
+        ]
+    );
 }
 
 #[test]

@@ -22,13 +22,12 @@ use warren_core::codec::{
 use warren_core::proto::Outgoing;
 
 use crate::auth::{LoginError, User};
+use crate::broker::{BrokerState, OpenConnectionSlot};
 use crate::error::{
     access_refused, channel_error, command_invalid, not_allowed, unexpected_frame, AmqpException,
     AmqpResult,
 };
 use crate::queue::SessionMessage;
-use crate::server::BrokerState;
-use crate::server::OpenConnectionSlot;
 use crate::vhost::VHost;
 use channel::ChannelState;
 
@@ -108,12 +107,31 @@ pub async fn serve(
     state.connections.fetch_sub(1, Ordering::AcqRel);
 }
 
+/// Waits until the message log has synced a batch after `seen`; `None` once the log is gone.
+async fn wait_for_sync(log: &mut Option<watch::Receiver<u64>>, seen: u64) -> Option<u64> {
+    let rx = log.as_mut()?;
+    rx.wait_for(|&b| b > seen).await.ok().map(|b| *b)
+}
+
+/// The next close request from the admin API; never resolves before `connection.open`.
+async fn next_close_request(
+    requests: &mut Option<mpsc::UnboundedReceiver<String>>,
+) -> Option<String> {
+    match requests {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The broker side of one connection.
 pub(crate) struct Session {
     /// Unique per broker run; owns exclusive queues and consumers.
     id: u64,
+    /// The client's address (logs, the loopback rule, the registry).
     peer: SocketAddr,
+    /// What every connection shares: config, users, vhosts, logs, alarms, registry.
     state: Arc<BrokerState>,
+    /// Where the handshake is, or open, closing, finished.
     phase: Phase,
     /// The authenticated user, after `start-ok`.
     user: Option<User>,
@@ -121,21 +139,34 @@ pub(crate) struct Session {
     client_capabilities: FieldTable,
     /// The vhost, after `connection.open`.
     vhost: Option<Arc<VHost>>,
+    /// Negotiated at `tune-ok` (AMQP's minimum before).
     frame_max: u32,
+    /// Negotiated at `tune-ok`: how many channels may be open at once (0: no limit).
     channel_max: u16,
+    /// Negotiated heartbeat interval in seconds (0: none).
     heartbeat: u16,
+    /// Open (and closing) channels by number.
     channels: crate::FastMap<u16, ChannelState>,
     /// Frames to write.
     out: Outgoing,
     /// Senders handed to consumers, so queues can deliver to this connection.
     inbox_tx: mpsc::UnboundedSender<SessionMessage>,
+    /// The message log's last synced batch, when the broker has a log: publishes waiting for
+    /// a batch are confirmed once it is on disk.
+    log_synced: Option<watch::Receiver<u64>>,
+    /// The highest batch a channel of this connection waits for.
+    log_awaited: u64,
+    /// The last synced batch this connection confirmed up to.
+    log_seen: u64,
     /// Scratch buffer for routing results.
     route_buf: Vec<Arc<crate::queue::Queue>>,
     /// The exchange last published to, with write permission checked (see `publish_exchange`).
     publish_cache: Option<(ShortString, Arc<crate::routing::Exchange>)>,
     /// The queue last reached through the default exchange.
     default_route_cache: Option<Arc<crate::queue::Queue>>,
+    /// When anything last arrived: a silent peer is closed after two heartbeat intervals.
     last_received: Instant,
+    /// When anything was last written: a heartbeat is sent when the link was quiet.
     last_sent: Instant,
     /// When `connection.close` was sent.
     closing_since: Option<Instant>,
@@ -144,6 +175,13 @@ pub(crate) struct Session {
     input_broken: bool,
     /// A connection refused silently is held until then before its socket is closed.
     linger_until: Option<Instant>,
+    /// This connection's entry in the broker's registry (listing, admin close), from
+    /// `connection.open` on.
+    registration: Option<crate::broker::Registration>,
+    /// Close requests from the admin API, from `connection.open` on.
+    close_requests: Option<mpsc::UnboundedReceiver<String>>,
+    /// The client's `connection_name` property, for the registry.
+    client_name: Option<String>,
     /// This connection's place under `max_connections`, from `connection.open` on.
     open_slot: Option<OpenConnectionSlot>,
     /// Flow control: it published while a resource alarm was set, so it is not read from
@@ -173,6 +211,9 @@ impl Session {
             channels: crate::FastMap::default(),
             out: Outgoing::default(),
             inbox_tx,
+            log_synced: None,
+            log_awaited: 0,
+            log_seen: 0,
             route_buf: Vec::new(),
             publish_cache: None,
             default_route_cache: None,
@@ -182,6 +223,9 @@ impl Session {
             input_broken: false,
             linger_until: None,
             open_slot: None,
+            registration: None,
+            close_requests: None,
+            client_name: None,
             blocked: false,
             blocked_sent: false,
         }
@@ -216,6 +260,7 @@ impl Session {
         let mut alarms = self.state.resources.subscribe();
         let (inbox_tx, mut inbox) = mpsc::unbounded_channel();
         self.inbox_tx = inbox_tx;
+        self.log_synced = self.state.message_store.as_ref().map(|s| s.synced());
         self.send_start();
 
         let mut read_buf = BytesMut::with_capacity(128 * 1024);
@@ -281,12 +326,29 @@ impl Session {
                         }
                     }
                 }
+                // As deliveries: only while the client keeps up with its output.
+                synced = wait_for_sync(&mut self.log_synced, self.log_seen), if self.log_awaited > self.log_seen && (self.phase == Phase::Open || self.phase == Phase::Closing) && queued < WRITE_HIGH_WATER => {
+                    match synced {
+                        Some(batch) => {
+                            self.log_seen = batch;
+                            self.confirm_durable(batch);
+                        }
+                        // The log is closed (broker shutdown): nothing more will be confirmed.
+                        None => {
+                            self.log_synced = None;
+                            self.log_awaited = self.log_seen;
+                        }
+                    }
+                }
                 changed = alarms.changed(), if self.paused() => {
                     if changed.is_err() || !alarms.borrow_and_update().any() {
                         self.unblock();
                         // Frames read before the connection was blocked come first.
                         self.handle_input(&mut read_buf);
                     }
+                }
+                Some(reason) = next_close_request(&mut self.close_requests) => {
+                    self.close_connection(AmqpException::new(ReplyCode::ConnectionForced, reason));
                 }
                 _ = tokio::time::sleep_until(timer) => self.handle_timer(handshake_deadline),
                 _ = shutdown.changed() => {
@@ -340,12 +402,7 @@ impl Session {
         if !self.blocked {
             self.blocked = true;
             tracing::debug!(connection = self.id, peer = %self.peer, reason = alarms.reason(), "blocking publisher");
-            let announced = self
-                .client_capabilities
-                .get("connection.blocked")
-                .and_then(FieldValue::as_bool)
-                == Some(true);
-            if announced && !self.blocked_sent {
+            if self.client_announced("connection.blocked") && !self.blocked_sent {
                 self.blocked_sent = true;
                 let blocked = codec::ConnectionBlocked {
                     reason: ShortString::from_static(alarms.reason()),
@@ -354,6 +411,15 @@ impl Session {
             }
         }
         true
+    }
+
+    /// Whether the client announced `capability` in `start-ok`: RabbitMQ counts only a
+    /// boolean true.
+    fn client_announced(&self, capability: &str) -> bool {
+        self.client_capabilities
+            .get(capability)
+            .and_then(FieldValue::as_bool)
+            == Some(true)
     }
 
     /// The alarms cleared: read again, and tell the client if it was told it was blocked.
@@ -431,6 +497,25 @@ impl Session {
                     }
                 }
                 Ok(None) => return,
+                Err(DecodeError::Properties(bad)) => {
+                    // A whole header frame: only its message is bad, and that shows when the
+                    // message is complete (see `finish_publish`).
+                    if let Err(e) = self.handle_undecodable_header(*bad) {
+                        self.fail(e);
+                    }
+                }
+                Err(e) if e.is_in_field_table() && self.phase == Phase::Open => {
+                    // RabbitMQ decodes method arguments in its reader process, which has no
+                    // clause for an unknown type letter or an entry running past its table:
+                    // it crashes, and the client sees the socket closed at once, without a
+                    // `connection.close` (3.10.8; during the handshake it is the silent close
+                    // of `fail`). Everything the connection held is released as on any close.
+                    let (class_id, method_id) = method_ids.unwrap_or_default();
+                    tracing::warn!(connection = self.id, peer = %self.peer, "closing connection: cannot decode the arguments of method {class_id}/{method_id}: {e}");
+                    self.phase = Phase::Finished;
+                    buf.clear();
+                    return;
+                }
                 Err(e) => {
                     // After a framing error the next frame boundary is unknown: RabbitMQ
                     // stops reading and closes the socket a little later. A method whose
@@ -515,7 +600,7 @@ impl Session {
                 frame.channel()
             ))),
             Frame::Method(ch, method) => self.handle_channel_method(ch, method),
-            Frame::Header(ch, header) => self.handle_content_header(ch, header),
+            Frame::Header(ch, header) => self.handle_content_header(ch, header, None),
             Frame::Body(ch, body) => self.handle_content_body(ch, body),
         }
     }
@@ -622,6 +707,9 @@ impl Session {
     }
 
     fn handle_start_ok(&mut self, ok: codec::ConnectionStartOk) -> AmqpResult {
+        if let Some(FieldValue::LongString(name)) = ok.client_properties.get("connection_name") {
+            self.client_name = Some(String::from_utf8_lossy(name.as_bytes()).into_owned());
+        }
         if let Some(FieldValue::Table(caps)) = ok.client_properties.get("capabilities") {
             self.client_capabilities = caps.clone();
         }
@@ -638,11 +726,7 @@ impl Session {
             }
             Err(e) => {
                 tracing::warn!(connection = self.id, peer = %self.peer, "{e}");
-                let announced = self
-                    .client_capabilities
-                    .get("authentication_failure_close")
-                    .and_then(FieldValue::as_bool)
-                    == Some(true);
+                let announced = self.client_announced("authentication_failure_close");
                 if announced && matches!(e, LoginError::Refused { .. }) {
                     // 403 with a text that does not say which check failed; the client is
                     // expected to answer close-ok.
@@ -694,6 +778,18 @@ impl Session {
             )));
         };
         self.open_slot = Some(slot);
+        let (registration, close_requests) =
+            self.state.registry.register(crate::broker::ConnectionInfo {
+                id: self.id,
+                peer: self.peer,
+                user: user.clone(),
+                vhost: name.clone(),
+                client_name: self.client_name.clone(),
+                channels: 0,
+                opened_at: std::time::SystemTime::now(),
+            });
+        self.registration = Some(registration);
+        self.close_requests = Some(close_requests);
         self.vhost = Some(vhost);
         self.phase = Phase::Open;
         self.out.push_method(0, &ConnectionOpenOk::default().into());
@@ -701,7 +797,40 @@ impl Session {
         Ok(())
     }
 
-    fn handle_content_header(&mut self, ch: u16, header: codec::ContentHeader) -> AmqpResult {
+    /// A content header whose properties could not be decoded: checked as any header frame
+    /// is (by `handle_frame` for the connection's phase and channel 0, then as content of the
+    /// channel's publish), with the properties' failure kept for `finish_publish`.
+    fn handle_undecodable_header(&mut self, bad: codec::UndecodableProperties) -> AmqpResult {
+        let codec::UndecodableProperties {
+            channel,
+            class_id,
+            body_size,
+            cause,
+        } = bad;
+        match channel {
+            _ if self.phase == Phase::Closing => Ok(()),
+            0 => Err(unexpected_frame("content frame on channel 0")),
+            ch if self.phase != Phase::Open => Err(unexpected_frame(format!(
+                "frame on channel {ch} before connection.open"
+            ))),
+            ch => {
+                let header = codec::ContentHeader {
+                    class_id,
+                    body_size,
+                    properties: codec::BasicProperties::default(),
+                };
+                self.handle_content_header(ch, header, Some(cause))
+            }
+        }
+    }
+
+    /// `undecodable`: why the header's properties could not be decoded (they are then empty).
+    fn handle_content_header(
+        &mut self,
+        ch: u16,
+        header: codec::ContentHeader,
+        undecodable: Option<DecodeError>,
+    ) -> AmqpResult {
         let max_size = self.state.config.max_message_size;
         let Some(state) = self.channels.get_mut(&ch) else {
             // RabbitMQ's channel starts out expecting a method.
@@ -712,7 +841,7 @@ impl Session {
         if state.closing {
             return Ok(());
         }
-        let ready = state.content_header(header, max_size);
+        let ready = state.content_header(header, max_size, undecodable);
         match ready {
             Ok(true) => self.finish_publish(ch),
             Ok(false) => Ok(()),

@@ -5,8 +5,7 @@ use warren_core::codec::{FieldTable, FieldValue, ShortString};
 
 use crate::error::{precondition_failed, AmqpException, AmqpResult};
 
-/// The longest TTL or expiry RabbitMQ accepts, in milliseconds (ten years).
-pub const MAX_EXPIRY_MS: u64 = 315_360_000_000;
+pub use crate::message::MAX_EXPIRY_MS;
 
 /// The highest `x-max-priority` RabbitMQ accepts.
 pub const MAX_SUPPORTED_PRIORITY: i64 = 255;
@@ -89,7 +88,8 @@ pub fn type_name(v: &FieldValue) -> &'static str {
         ShortUInt(_) => "unsignedshort",
         LongInt(_) => "signedint",
         LongUInt(_) => "unsignedint",
-        LongLongInt(_) => "long",
+        // RabbitMQ decodes `L` as the same signed `long` as `l`.
+        LongLongInt(_) | LongLongUInt(_) => "long",
         Float(_) => "float",
         Double(_) => "double",
         Decimal(_) => "decimal",
@@ -107,7 +107,7 @@ fn type_class(v: &FieldValue) -> &'static str {
     use FieldValue::*;
     match v {
         ShortShortInt(_) | ShortShortUInt(_) | ShortInt(_) | ShortUInt(_) | LongInt(_)
-        | LongUInt(_) | LongLongInt(_) | Decimal(_) => "int",
+        | LongUInt(_) | LongLongInt(_) | LongLongUInt(_) | Decimal(_) => "int",
         Float(_) | Double(_) => "float",
         other => type_name(other),
     }

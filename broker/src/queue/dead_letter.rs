@@ -8,8 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use warren_core::codec::{FieldTable, FieldValue, LongString, ShortString};
 
 use super::args::QueueArgs;
+use super::QueueHost;
 use crate::message::{Message, MessageRef};
-use crate::vhost::VHost;
 
 /// Why a message was dead-lettered; the `reason` in `x-death`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,11 @@ pub fn make_message(
     dlrk: Option<&ShortString>,
 ) -> Message {
     let mut props = m.properties.clone();
-    let mut headers = props.headers.take().unwrap_or_default();
+    let mut headers = props
+        .headers
+        .take()
+        .map(as_rabbitmq_reencodes)
+        .unwrap_or_default();
     // The first routing key is the publish's; CC keys follow.
     let mut keys = vec![short_value(&m.routing_key)];
     if let Some(FieldValue::Array(cc)) = headers.get("CC") {
@@ -103,6 +107,22 @@ pub fn make_message(
         properties: props,
         body: m.body.clone(),
     }
+}
+
+/// A table as RabbitMQ writes it back after decoding it: its encoder has no `L`, which its
+/// decoder read as a signed `long`, so those values go out as `l` with the same bits. (An
+/// untouched message keeps its original property bytes in RabbitMQ; a dead-lettered one is
+/// re-encoded, its `x-death` added.)
+fn as_rabbitmq_reencodes(table: FieldTable) -> FieldTable {
+    fn value(v: FieldValue) -> FieldValue {
+        match v {
+            FieldValue::LongLongUInt(bits) => FieldValue::LongLongInt(bits as i64),
+            FieldValue::Array(items) => FieldValue::Array(items.into_iter().map(value).collect()),
+            FieldValue::Table(t) => FieldValue::Table(as_rabbitmq_reencodes(t)),
+            other => other,
+        }
+    }
+    table.into_iter().map(|(k, v)| (k, value(v))).collect()
 }
 
 /// `rabbit_misc:sort_field_table`: a stable sort by key.
@@ -201,16 +221,12 @@ pub fn is_cycle(target: &ShortString, message: &Message) -> bool {
 /// that would close an automatic cycle. Dropped when the queue has no dead-letter exchange or
 /// it does not exist, as in RabbitMQ. Call without holding any queue lock.
 pub fn publish(
-    vhost: &VHost,
+    host: &dyn QueueHost,
     queue: &ShortString,
     args: &QueueArgs,
     letters: Vec<(MessageRef, Reason)>,
 ) {
     let Some(dlx_name) = &args.dead_letter_exchange else {
-        return;
-    };
-    let Some(dlx) = vhost.exchange(dlx_name) else {
-        tracing::debug!(queue = %queue, exchange = %dlx_name, "dead-letter exchange missing; message dropped");
         return;
     };
     let mut targets = Vec::new();
@@ -223,7 +239,10 @@ pub fn publish(
             args.dead_letter_routing_key.as_ref(),
         ));
         targets.clear();
-        vhost.route(&dlx, &msg, &mut targets);
+        if !host.route_via(dlx_name, &msg, &mut targets) {
+            tracing::debug!(queue = %queue, exchange = %dlx_name, "dead-letter exchange missing; message dropped");
+            return;
+        }
         for q in targets.drain(..) {
             if reason != Reason::Rejected && is_cycle(&q.name, &msg) {
                 tracing::debug!(queue = %q.name, "dead-letter cycle; message dropped");
@@ -357,6 +376,32 @@ mod tests {
         let h = c.properties.headers.as_ref().unwrap();
         assert_eq!(at(h, "x-first-death-queue"), long("q1"));
         assert_eq!(at(h, "x-first-death-reason"), long("rejected"));
+    }
+
+    #[test]
+    fn unsigned_longs_go_out_as_signed_longs() {
+        let mut m = msg(None);
+        let mut nested = FieldTable::new();
+        nested.insert_key(s("n"), FieldValue::LongLongUInt(u64::MAX));
+        let mut headers = FieldTable::new();
+        headers.insert_key(s("big"), FieldValue::LongLongUInt(u64::MAX - 1));
+        headers.insert_key(s("small"), FieldValue::LongLongUInt(7));
+        headers.insert_key(
+            s("deep"),
+            FieldValue::Array(vec![FieldValue::Table(nested)]),
+        );
+        m.properties.headers = Some(headers);
+        let d = make_message(&m, Reason::Rejected, &s("q1"), &s(""), None);
+        let h = d.properties.headers.as_ref().unwrap();
+        assert_eq!(at(h, "big"), FieldValue::LongLongInt(-2));
+        assert_eq!(at(h, "small"), FieldValue::LongLongInt(7));
+        let FieldValue::Array(deep) = at(h, "deep") else {
+            panic!("deep is not an array");
+        };
+        assert_eq!(
+            deep[0].as_table().unwrap().get("n"),
+            Some(&FieldValue::LongLongInt(-1))
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@
 pub mod args;
 pub mod dead_letter;
 mod store;
+#[cfg(test)]
+mod tests;
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
@@ -24,7 +26,6 @@ use warren_core::codec::{FieldTable, ShortString};
 use crate::error::{access_refused, resource_locked, AmqpResult};
 use crate::message::{Message, MessageRef};
 use crate::storage::{MessageStore, PersistRef, RecoveredMessage};
-use crate::vhost::VHost;
 pub use args::{Overflow, QueueArgs};
 pub use dead_letter::Reason;
 use store::Store;
@@ -105,12 +106,6 @@ pub enum SessionMessage {
         /// The message.
         message: QueuedMessage,
     },
-    /// The message log synced `batch` (and every earlier one): confirm the publishes that
-    /// waited for it.
-    Durable {
-        /// The last durable batch.
-        batch: u64,
-    },
     /// The broker cancels a consumer (its queue was deleted): send `basic.cancel`.
     Cancel {
         /// Channel of the consumer.
@@ -175,11 +170,29 @@ pub struct QueueOptions {
 /// Messages to dead-letter once the queue lock is released.
 type Letters = Vec<(MessageRef, Reason)>;
 
-/// A durable queue's message log and the vhost name its records carry.
+/// A durable queue's message log and the scope its records carry (the vhost's name: the log
+/// is shared by every vhost).
 #[derive(Debug)]
-struct Log {
-    store: Arc<MessageStore>,
-    vhost: String,
+pub struct QueueLog {
+    /// The message log.
+    pub store: Arc<MessageStore>,
+    /// Written in every record of this queue, with its name.
+    pub scope: String,
+}
+
+/// What a queue needs of the place it lives in (its vhost), which it does not know otherwise:
+/// where its dead letters go and how it leaves when it expires. The queue holds it weakly.
+pub trait QueueHost: Send + Sync + std::fmt::Debug {
+    /// Routes `message` through the exchange called `exchange`, appending the queues it
+    /// reaches to `out`; false if there is no such exchange.
+    fn route_via(
+        &self,
+        exchange: &ShortString,
+        message: &Message,
+        out: &mut Vec<Arc<Queue>>,
+    ) -> bool;
+    /// Removes `queue` from the host (it expired: `x-expires`).
+    fn remove_expired(&self, queue: &Arc<Queue>);
 }
 
 #[derive(Debug)]
@@ -210,12 +223,12 @@ pub struct Queue {
     pub options: QueueOptions,
     /// The features its arguments ask for.
     pub args: QueueArgs,
-    /// Its vhost, for dead-lettering and expiry.
-    vhost: Weak<VHost>,
+    /// Its host (the vhost), for dead-lettering and expiry; `None` for a queue on its own.
+    host: Option<Weak<dyn QueueHost>>,
     state: Mutex<QueueState>,
     deleted: AtomicBool,
     /// Where its persistent messages go (durable queue, broker with a data directory).
-    log: Option<Log>,
+    log: Option<QueueLog>,
 }
 
 /// Result of cancelling a consumer.
@@ -230,29 +243,25 @@ pub enum CancelOutcome {
 }
 
 impl Queue {
-    /// A new, empty queue with no vhost and no special arguments (nothing to dead-letter to).
+    /// A new, empty queue with no host, no log and no special arguments (nothing to
+    /// dead-letter to).
     pub fn new(name: ShortString, options: QueueOptions) -> Arc<Queue> {
-        Queue::with_args(name, options, QueueArgs::default(), Weak::new())
+        Queue::with_args(name, options, QueueArgs::default(), None, None)
     }
 
-    /// A new, empty queue of `vhost`, with `args` already validated ([`QueueArgs::parse`]).
+    /// A new, empty queue in `host`, with `args` already validated ([`QueueArgs::parse`]) and
+    /// its persistent messages written to `log` (given for a durable queue only).
     pub fn with_args(
         name: ShortString,
         options: QueueOptions,
         args: QueueArgs,
-        vhost: Weak<VHost>,
+        host: Option<Weak<dyn QueueHost>>,
+        log: Option<QueueLog>,
     ) -> Arc<Queue> {
-        let log = match vhost.upgrade() {
-            Some(v) if options.durable => v.message_store().map(|store| Log {
-                store,
-                vhost: v.name.clone(),
-            }),
-            _ => None,
-        };
         Arc::new(Queue {
             name,
             options,
-            vhost,
+            host,
             state: Mutex::new(QueueState {
                 ready: Store::new(args.max_priority, log.as_ref().map(|l| l.store.clone())),
                 consumers: Vec::new(),
@@ -381,7 +390,7 @@ impl Queue {
         }
         let persist = match &self.log {
             Some(log) if message.is_persistent() => {
-                let (r, b) = log.store.publish(&log.vhost, &self.name, &message);
+                let (r, b) = log.store.publish(&log.scope, &self.name, &message);
                 *batch = b;
                 Some(r)
             }
@@ -510,8 +519,8 @@ impl Queue {
         if letters.is_empty() {
             return;
         }
-        if let Some(vhost) = self.vhost.upgrade() {
-            dead_letter::publish(&vhost, &self.name, &self.args, letters);
+        if let Some(host) = self.host.as_ref().and_then(Weak::upgrade) {
+            dead_letter::publish(&*host, &self.name, &self.args, letters);
         }
     }
 
@@ -705,7 +714,7 @@ impl Queue {
         }
         let (n, refs) = st.ready.clear();
         if let Some(log) = &self.log {
-            log.store.queue_deleted(&log.vhost, &self.name, refs);
+            log.store.queue_deleted(&log.scope, &self.name, refs);
         }
         n as u32
     }
@@ -760,9 +769,9 @@ impl Queue {
         };
         self.dead_letter(letters);
         if expire {
-            if let Some(vhost) = self.vhost.upgrade() {
+            if let Some(host) = self.host.as_ref().and_then(Weak::upgrade) {
                 tracing::debug!(queue = %self.name, "queue expired (x-expires)");
-                vhost.remove_queue(self);
+                host.remove_expired(self);
             }
         }
     }

@@ -450,7 +450,8 @@ fn type_name(v: &FieldValue) -> &'static str {
         FieldValue::ShortUInt(_) => "unsignedshort",
         FieldValue::LongInt(_) => "signedint",
         FieldValue::LongUInt(_) => "unsignedint",
-        FieldValue::LongLongInt(_) => "long",
+        // RabbitMQ decodes `L` as the same signed `long` as `l`.
+        FieldValue::LongLongInt(_) | FieldValue::LongLongUInt(_) => "long",
         FieldValue::Float(_) => "float",
         FieldValue::Double(_) => "double",
         FieldValue::Decimal(_) => "decimal",

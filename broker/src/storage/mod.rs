@@ -1,8 +1,8 @@
 //! The message log: persistent messages of durable queues, on disk.
 //!
 //! One append-only log of segment files (`00000000000000000001.seg`, ...) shared by every
-//! durable queue. A record is `len: u32 LE | crc32(payload): u32 LE | payload`, the payload
-//! starting with its kind:
+//! durable queue, of records in the format of [`record_log`], the payload starting with its
+//! kind:
 //!
 //! - `PUBLISH`: entry id, vhost, queue, exchange, routing key, properties, body: one copy of a
 //!   message in one queue;
@@ -13,8 +13,8 @@
 //!
 //! Appends go to an in-memory buffer under one mutex; a dedicated writer thread takes
 //! everything appended meanwhile as one *batch*, writes it and calls `fdatasync` once (group
-//! commit), then tells the connections that waited for that batch ([`MessageStore::wait_for`],
-//! [`SessionMessage::Durable`]), which only then confirm the publishes.
+//! commit), then publishes that batch's number on its own channel ([`MessageStore::synced`]);
+//! connections waiting for a batch only then confirm its publishes.
 //!
 //! Each segment counts its live entries (published, not yet acknowledged); segments are
 //! reclaimed from the front of the log once all their entries are gone, so that an `ACK`
@@ -36,27 +36,28 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use parking_lot::{Condvar, Mutex};
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 use warren_core::codec::wire::{self, Reader};
 use warren_core::codec::{BasicProperties, ShortString};
 
 use crate::message::Message;
-use crate::queue::SessionMessage;
+
+pub mod definitions;
+pub mod record_log;
+#[cfg(test)]
+mod tests;
+
+pub use definitions::DefinitionStore;
 
 const PUBLISH: u8 = 1;
 const DELIVERED: u8 = 2;
 const ACK: u8 = 3;
 const QUEUE_DELETED: u8 = 4;
-const HEADER: usize = 8;
 const CLEAN_MARKER: &str = "clean-shutdown";
 
 /// Size at which the log moves on to a new segment (64 MiB). Tests lower it to see
 /// segments reclaimed; it is read when a segment fills.
 pub static SEGMENT_BYTES: AtomicU64 = AtomicU64::new(64 * 1024 * 1024);
-
-/// How long the writer lets appends gather before it takes a batch, in microseconds
-/// (`WARREN_GROUP_COMMIT_US`; 0: take whatever is there at once).
-pub static GROUP_COMMIT_US: AtomicU64 = AtomicU64::new(0);
 
 /// Number of `fdatasync` calls made by every store in this process (for tests).
 pub static FSYNCS: AtomicU64 = AtomicU64::new(0);
@@ -90,9 +91,13 @@ pub struct RecoveredMessage {
 /// Recovered messages by (vhost, queue), each in publish order.
 pub type Recovered = HashMap<(String, String), Vec<RecoveredMessage>>;
 
+/// Appended records not yet on disk, contiguous in one segment.
 struct Chunk {
+    /// The segment they belong to.
     seg: u32,
+    /// Their offset in that segment.
     start: u64,
+    /// The records, headers included.
     data: Vec<u8>,
 }
 
@@ -104,10 +109,8 @@ struct Inner {
     cur_seg: u32,
     cur_len: u64,
     next_id: u64,
-    /// The batch appends go to now; `durable` is the last one synced.
+    /// The batch appends go to now (the batch a publish must wait for).
     batch: u64,
-    durable: u64,
-    waiters: Vec<(u64, mpsc::UnboundedSender<SessionMessage>)>,
     /// Live entries per segment (every segment on disk has an entry).
     live: BTreeMap<u32, u64>,
     shutdown: bool,
@@ -115,11 +118,23 @@ struct Inner {
 
 /// The message log (see the module documentation).
 pub struct MessageStore {
+    /// Where the segment files are.
     dir: PathBuf,
+    /// Appends, batches and live counts, shared by appending connections and the writer.
     inner: Mutex<Inner>,
+    /// Wakes the writer when the first record of a batch is appended (or at shutdown).
     wake: Condvar,
+    /// Open segment files, kept to avoid an open per write or read.
     files: Mutex<HashMap<u32, Arc<File>>>,
+    /// The writer thread, joined by [`MessageStore::close`].
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The last batch written and synced (0: none yet); connections watch it to confirm
+    /// the publishes of the batches they wait for.
+    durable: watch::Sender<u64>,
+    /// How long the writer lets appends gather before it takes a batch, in microseconds
+    /// (`WARREN_GROUP_COMMIT_US` at open, [`MessageStore::set_group_commit`]; 0: take
+    /// whatever is there at once).
+    group_commit_us: AtomicU64,
 }
 
 impl std::fmt::Debug for MessageStore {
@@ -144,12 +159,10 @@ impl MessageStore {
     /// Opens (creating) the log in `dir`, recovers what it holds and starts the writer thread.
     pub fn open(dir: &Path) -> io::Result<(Arc<MessageStore>, Recovered)> {
         std::fs::create_dir_all(dir)?;
-        if let Some(us) = std::env::var("WARREN_GROUP_COMMIT_US")
+        let group_commit_us = std::env::var("WARREN_GROUP_COMMIT_US")
             .ok()
             .and_then(|v| v.parse().ok())
-        {
-            GROUP_COMMIT_US.store(us, Ordering::Relaxed);
-        }
+            .unwrap_or(0);
         let mut segs: Vec<u32> = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok())
             .filter_map(|e| {
@@ -175,7 +188,7 @@ impl MessageStore {
             let path = seg_path(dir, seg);
             let data = std::fs::read(&path)?;
             let mut off = 0usize;
-            while off < data.len() {
+            loop {
                 let bad = |why: &str| {
                     tracing::warn!(
                         segment = %path.display(),
@@ -183,26 +196,19 @@ impl MessageStore {
                         "message log: {why}; the rest of this segment is skipped"
                     );
                 };
-                if data.len() - off < HEADER {
-                    bad("torn record header (short write)");
-                    break;
-                }
-                let len = u32::from_le_bytes(data[off..off + 4].try_into().unwrap()) as usize;
-                let crc = u32::from_le_bytes(data[off + 4..off + 8].try_into().unwrap());
-                if len == 0 || data.len() - off - HEADER < len {
-                    bad("torn record (short write)");
-                    break;
-                }
-                let payload = &data[off + HEADER..off + HEADER + len];
-                if crc32fast::hash(payload) != crc {
-                    bad("checksum mismatch");
-                    break;
-                }
+                let (payload, next) = match record_log::read_at(&data, off) {
+                    Ok(Some(record)) => record,
+                    Ok(None) => break,
+                    Err(e) => {
+                        bad(e.describe());
+                        break;
+                    }
+                };
                 let r = PersistRef {
                     id: 0,
                     seg,
                     off: off as u32,
-                    len: (len + HEADER) as u32,
+                    len: (next - off) as u32,
                 };
                 if Self::scan_record(
                     payload,
@@ -217,7 +223,7 @@ impl MessageStore {
                     bad("undecodable record");
                     break;
                 }
-                off += HEADER + len;
+                off = next;
             }
         }
         let mut live: BTreeMap<u32, u64> = segs.iter().map(|&s| (s, 0)).collect();
@@ -257,14 +263,14 @@ impl MessageStore {
                 cur_len: 0,
                 next_id: max_id + 1,
                 batch: 1,
-                durable: 0,
-                waiters: Vec::new(),
                 live,
                 shutdown: false,
             }),
             wake: Condvar::new(),
             files: Mutex::new(HashMap::new()),
             writer: Mutex::new(None),
+            durable: watch::Sender::new(0),
+            group_commit_us: AtomicU64::new(group_commit_us),
         });
         let writer = store.clone();
         let handle = std::thread::Builder::new()
@@ -350,18 +356,13 @@ impl MessageStore {
         let chunk = inner.pending.last_mut().expect("pushed above");
         let start = chunk.start;
         let at = chunk.data.len();
-        chunk.data.extend_from_slice(&[0u8; HEADER]);
-        fill(&mut chunk.data);
-        let len = chunk.data.len() - at - HEADER;
-        let crc = crc32fast::hash(&chunk.data[at + HEADER..]);
-        chunk.data[at..at + 4].copy_from_slice(&(len as u32).to_le_bytes());
-        chunk.data[at + 4..at + 8].copy_from_slice(&crc.to_le_bytes());
+        let len = record_log::append(&mut chunk.data, fill);
         let off = start + at as u64;
-        inner.cur_len = off + (len + HEADER) as u64;
+        inner.cur_len = off + len as u64;
         if inner.pending.len() == 1 && at == 0 {
             self.wake.notify_one();
         }
-        (seg, off as u32, (len + HEADER) as u32, inner.batch)
+        (seg, off as u32, len as u32, inner.batch)
     }
 
     /// Logs a copy of `m` in queue `queue` of `vhost`; returns its place and the batch whose
@@ -426,16 +427,10 @@ impl MessageStore {
         }
     }
 
-    /// Sends [`SessionMessage::Durable`] to `to` once `batch` is on disk (at once if it is).
-    pub fn wait_for(&self, batch: u64, to: &mpsc::UnboundedSender<SessionMessage>) {
-        let mut inner = self.inner.lock();
-        if inner.durable >= batch {
-            let d = inner.durable;
-            drop(inner);
-            let _ = to.send(SessionMessage::Durable { batch: d });
-            return;
-        }
-        inner.waiters.push((batch, to.clone()));
+    /// The number of the last batch on disk, on its own channel: a publish made durable by
+    /// batch `b` ([`MessageStore::publish`]) may be confirmed once this is `>= b`.
+    pub fn synced(&self) -> watch::Receiver<u64> {
+        self.durable.subscribe()
     }
 
     /// Reads messages back (for queues whose bodies are on disk), in the order asked.
@@ -545,7 +540,7 @@ impl MessageStore {
                 if inner.pending.is_empty() {
                     return;
                 }
-                let gather = GROUP_COMMIT_US.load(Ordering::Relaxed);
+                let gather = self.group_commit_us.load(Ordering::Relaxed);
                 if gather > 0 && !inner.shutdown {
                     drop(inner);
                     std::thread::sleep(std::time::Duration::from_micros(gather));
@@ -583,21 +578,14 @@ impl MessageStore {
                 // Publishes of this batch are never confirmed; the broker keeps serving.
                 tracing::error!("message log write failed: {e}");
             }
-            let waiters = {
+            {
                 let mut inner = self.inner.lock();
                 inner.inflight.clear();
-                if result.is_ok() {
-                    inner.durable = batch;
-                }
-                let durable = inner.durable;
-                let (ready, wait): (Vec<_>, Vec<_>) =
-                    inner.waiters.drain(..).partition(|(b, _)| *b <= durable);
-                inner.waiters = wait;
                 self.reclaim(&mut inner);
-                ready
-            };
-            for (_, to) in waiters {
-                let _ = to.send(SessionMessage::Durable { batch });
+            }
+            if result.is_ok() {
+                // Batches are synced in order, so `batch` covers every earlier one.
+                self.durable.send_replace(batch);
             }
         }
     }
@@ -626,6 +614,14 @@ impl MessageStore {
         }
     }
 
+    /// Sets how long the writer lets appends gather before it writes and syncs them as one
+    /// batch: fewer syncs under load, at the cost of that much latency for every confirm
+    /// (tests also use it to hold a batch back).
+    pub fn set_group_commit(&self, gather: std::time::Duration) {
+        let us = u64::try_from(gather.as_micros()).unwrap_or(u64::MAX);
+        self.group_commit_us.store(us, Ordering::Relaxed);
+    }
+
     /// Segment files currently on disk (for tests and monitoring).
     pub fn segment_count(&self) -> usize {
         self.inner.lock().live.len()
@@ -639,13 +635,7 @@ impl MessageStore {
 
 fn decode_publish(rec: &[u8]) -> io::Result<Message> {
     let bad = || io::Error::new(io::ErrorKind::InvalidData, "bad message record");
-    if rec.len() < HEADER {
-        return Err(bad());
-    }
-    let payload = &rec[HEADER..];
-    if crc32fast::hash(payload) != u32::from_le_bytes(rec[4..8].try_into().unwrap()) {
-        return Err(bad());
-    }
+    let payload = record_log::payload_of(rec).map_err(|_| bad())?;
     let mut p = Cursor(payload);
     if p.u8() != Some(PUBLISH) {
         return Err(bad());

@@ -2,7 +2,7 @@
 //! sends whatever bytes a test wants and reads back frames with warren-core's codec, a
 //! well-behaved "bystander" client that must keep being served meanwhile, and the target a test
 //! runs against — the in-process warren-broker, or RabbitMQ as the oracle when
-//! `WARREN_RAW_ORACLE=host:port` is set.
+//! `WARREN_RAW_ORACLE=host:port` is set. A test file that includes it includes `support` too.
 
 #![allow(dead_code)]
 
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::{BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use warren_broker::server::BrokerState;
+use warren_broker::broker::BrokerState;
 use warren_broker::{Broker, BrokerConfig, BrokerHandle};
 use warren_core::client::{BasicPublishOptions, Channel, Connection, QueueDeclareOptions};
 use warren_core::codec::{
@@ -92,9 +92,12 @@ pub async fn warren_target(config: BrokerConfig) -> (Target, BrokerHandle) {
 }
 
 /// The oracle named by `WARREN_RAW_ORACLE`, with RabbitMQ 3.10's default settings; `None`
-/// (the oracle mode is skipped) when the variable is not set.
+/// (the oracle mode is skipped, and says so) when the variable is not set.
 pub fn oracle_target() -> Option<Target> {
-    let addr = std::env::var(ORACLE_ENV).ok()?;
+    let Ok(addr) = std::env::var(ORACLE_ENV) else {
+        crate::support::oracle_skipped(ORACLE_ENV, "127.0.0.1:5672");
+        return None;
+    };
     let addr = addr
         .parse()
         .unwrap_or_else(|e| panic!("{ORACLE_ENV}={addr:?} is not host:port: {e}"));
@@ -162,8 +165,10 @@ pub enum Event {
 /// Options for [`Raw::handshake`].
 #[derive(Debug, Clone)]
 pub struct Handshake {
-    /// `authentication_failure_close` in the client capabilities (`None`: no capabilities).
+    /// `authentication_failure_close` in the client capabilities (`None`: not announced).
     pub auth_failure_close: Option<bool>,
+    /// `consumer_cancel_notify` in the client capabilities (`None`: not announced).
+    pub consumer_cancel_notify: Option<bool>,
     /// SASL mechanism.
     pub mechanism: &'static str,
     /// Login.
@@ -184,6 +189,7 @@ impl Default for Handshake {
     fn default() -> Self {
         Handshake {
             auth_failure_close: Some(true),
+            consumer_cancel_notify: None,
             mechanism: "PLAIN",
             user: "guest",
             password: "guest",
@@ -203,12 +209,18 @@ impl Handshake {
             ShortString::from_static("product"),
             "warren raw_socket test".into(),
         );
-        if let Some(afc) = self.auth_failure_close {
-            let mut caps = FieldTable::new();
-            caps.insert_key(
-                ShortString::from_static("authentication_failure_close"),
-                FieldValue::Boolean(afc),
-            );
+        // The capabilities table only when something is announced: a client without one is
+        // a case of its own.
+        let mut caps = FieldTable::new();
+        for (name, value) in [
+            ("authentication_failure_close", self.auth_failure_close),
+            ("consumer_cancel_notify", self.consumer_cancel_notify),
+        ] {
+            if let Some(v) = value {
+                caps.insert_key(ShortString::from_static(name), FieldValue::Boolean(v));
+            }
+        }
+        if !caps.is_empty() {
             props.insert_key(
                 ShortString::from_static("capabilities"),
                 FieldValue::Table(caps),
@@ -721,12 +733,8 @@ macro_rules! raw_case {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn rabbitmq() {
-                match $crate::raw_support::oracle_target() {
-                    Some(target) => $crate::raw_support::run_case(target, super::$name).await,
-                    None => eprintln!(
-                        "skipped: set {}=127.0.0.1:5672 to run against RabbitMQ",
-                        $crate::raw_support::ORACLE_ENV
-                    ),
+                if let Some(target) = $crate::raw_support::oracle_target() {
+                    $crate::raw_support::run_case(target, super::$name).await;
                 }
             }
         }

@@ -20,9 +20,13 @@ pub async fn start_with(config: BrokerConfig) -> BrokerHandle {
         .expect("start in-process broker")
 }
 
-/// Connects the warren-core client as guest.
+/// Connects the warren-core client as guest, without automatic recovery: these tests watch
+/// what the broker does to a connection, and a client that reconnects would hide it.
 pub async fn connect(broker: &BrokerHandle) -> Connection {
-    Connection::connect(&broker.amqp_uri())
+    let options = warren_core::client::ConnectionOptions::from_uri(&broker.amqp_uri())
+        .expect("valid URI")
+        .without_recovery();
+    Connection::connect_with(options)
         .await
         .expect("connect to in-process broker")
 }
@@ -45,4 +49,39 @@ pub async fn within<F: std::future::Future>(what: &str, fut: F) -> F::Output {
     tokio::time::timeout(std::time::Duration::from_secs(10), fut)
         .await
         .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+/// The marker of [`oracle_skipped`]'s line; `scripts/test.sh` fails its RabbitMQ run if it
+/// finds one (an oracle variable it forgot to set).
+pub const ORACLE_SKIPPED: &str = "RabbitMQ variants skipped";
+
+/// Reports that a test's RabbitMQ variant did not run because `var` is not set (it then
+/// passes without checking anything): once per variable and test binary, on the process's
+/// stderr itself, which the test harness does not capture as it captures `eprintln!`.
+pub fn oracle_skipped(var: &str, example: &str) {
+    use std::io::Write;
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.iter().any(|v| v == var) {
+        return;
+    }
+    said.push(var.to_string());
+    let binary = std::env::args()
+        .next()
+        .and_then(|path| {
+            let stem = std::path::Path::new(&path)
+                .file_stem()?
+                .to_str()?
+                .to_string();
+            // target/debug/deps/<test>-<hash>
+            Some(
+                stem.rsplit_once('-')
+                    .map_or(stem.clone(), |(name, _)| name.to_string()),
+            )
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        std::io::stderr(),
+        "note: {binary}: {ORACLE_SKIPPED} ({var} is not set; e.g. {var}={example})"
+    );
 }

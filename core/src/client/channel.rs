@@ -2,56 +2,28 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::oneshot;
 
+use super::command::{Command, ConfirmTicket, PublishCommand, Reply};
 use super::connection::Connection;
 use super::consumer::Consumer;
-use super::driver::{Command, PublishCommand, Reply};
-use super::message::{Confirmation, Delivery, Returned};
+use super::delivery::Delivery;
+use super::inbox::Inbox;
+use super::mailbox::{Mailbox, Readers};
+use super::message::{ConfirmEvent, Confirmation, Returned};
+use super::shared::ChannelShared;
 use super::short;
 use crate::codec::{self, BasicProperties, FieldTable, Method};
 use crate::error::{Error, Result};
 
-/// State of one channel shared by its handles and the connection task.
-#[derive(Debug)]
-pub(crate) struct ChannelShared {
-    pub id: u16,
-    /// Set once, when the channel ends: why.
-    pub closed: OnceLock<Error>,
-    /// `confirm.select-ok` received: publishes get confirmations.
-    pub confirm_mode: AtomicBool,
-    /// The broker's `channel.flow` state.
-    pub flow_active: AtomicBool,
-}
-
-impl ChannelShared {
-    pub(crate) fn new(id: u16) -> Self {
-        ChannelShared {
-            id,
-            closed: OnceLock::new(),
-            confirm_mode: AtomicBool::new(false),
-            flow_active: AtomicBool::new(true),
-        }
-    }
-
-    pub(crate) fn set_closed(&self, err: Error) {
-        let _ = self.closed.set(err);
-    }
-
-    pub(crate) fn closed_error(&self) -> Option<Error> {
-        self.closed.get().cloned()
-    }
-}
-
 struct ChannelInner {
     conn: Connection,
     shared: Arc<ChannelShared>,
-    returns: Mutex<mpsc::UnboundedReceiver<Returned>>,
 }
 
 impl Drop for ChannelInner {
@@ -73,9 +45,10 @@ impl Drop for ChannelInner {
     }
 }
 
-/// An AMQP channel. Cheap to clone and usable from any task; methods on one channel are sent
-/// in the order they are called. A broker error on a channel closes only that channel
-/// ([`Error::ChannelClosed`]); the connection and its other channels carry on.
+/// An AMQP channel. Cheap to clone and usable from any task or thread; methods on one channel
+/// are sent in the order they are called. A broker error on a channel closes only that channel
+/// ([`Error::ChannelClosed`]); the connection and its other channels carry on. Across an
+/// automatic recovery the channel keeps its number, QoS, confirm mode and consumers.
 #[derive(Clone)]
 pub struct Channel {
     inner: Arc<ChannelInner>,
@@ -128,6 +101,9 @@ pub struct BasicConsumeOptions {
     pub no_ack: bool,
     /// The only consumer of the queue.
     pub exclusive: bool,
+    /// Do not wait for `consume-ok`. The tag must then be chosen by the client (an empty one is
+    /// replaced by a generated tag).
+    pub nowait: bool,
 }
 
 /// Options for `basic.publish`.
@@ -215,19 +191,9 @@ fn expect_reply<T>(reply: Reply, f: impl FnOnce(Method) -> Option<T>) -> Result<
 }
 
 impl Channel {
-    pub(crate) fn new(
-        conn: Connection,
-        id: u16,
-        shared: Arc<ChannelShared>,
-        returns: mpsc::UnboundedReceiver<Returned>,
-    ) -> Self {
-        debug_assert_eq!(id, shared.id);
+    pub(crate) fn new(conn: Connection, shared: Arc<ChannelShared>) -> Self {
         Channel {
-            inner: Arc::new(ChannelInner {
-                conn,
-                shared,
-                returns: Mutex::new(returns),
-            }),
+            inner: Arc::new(ChannelInner { conn, shared }),
         }
     }
 
@@ -241,14 +207,17 @@ impl Channel {
         &self.inner.conn
     }
 
-    /// Whether the channel is still open.
+    /// Whether the channel is still usable (open, or being recovered with its connection).
     pub fn is_open(&self) -> bool {
         self.inner.shared.closed.get().is_none() && self.inner.conn.is_open()
     }
 
     /// Why the channel closed, once it has.
     pub fn close_reason(&self) -> Option<Error> {
-        self.inner.shared.closed_error()
+        self.inner
+            .shared
+            .closed_error()
+            .or_else(|| self.inner.conn.close_reason())
     }
 
     /// Whether the broker allows publishing (`channel.flow`).
@@ -258,7 +227,13 @@ impl Channel {
 
     /// Whether `confirm_select` has completed.
     pub fn is_confirm_mode(&self) -> bool {
-        self.inner.shared.confirm_mode.load(Ordering::Acquire)
+        self.inner.shared.is_confirm_mode()
+    }
+
+    /// The sequence number the next publish will get in confirm mode, as the Java client's
+    /// `getNextPublishSeqNo` (1 before the first). Numbers keep growing across recoveries.
+    pub fn next_publish_seq_no(&self) -> u64 {
+        self.inner.shared.next_publish_seq.load(Ordering::Acquire)
     }
 
     fn error(&self) -> Error {
@@ -282,6 +257,16 @@ impl Channel {
         self.inner.conn.rpc(self.id(), method).await
     }
 
+    /// Queues `method` without waiting for any answer: for methods with a `nowait` flag (set by
+    /// the caller), asynchronous methods, and requests whose reply is to be discarded.
+    fn send_only(&self, method: Method) -> Result<()> {
+        self.send(Command::Rpc {
+            channel: self.id(),
+            method,
+            reply: None,
+        })
+    }
+
     // ---- exchanges ----
 
     /// Declares an exchange of `kind` (`direct`, `fanout`, `topic`, `headers`, or a plugin type).
@@ -303,17 +288,51 @@ impl Channel {
             arguments,
             ..Default::default()
         };
+        if options.nowait {
+            return self.send_only(m.into());
+        }
         self.rpc(m.into()).await.map(|_| ())
+    }
+
+    fn exchange_delete_method(
+        exchange: &str,
+        if_unused: bool,
+        nowait: bool,
+    ) -> Result<codec::ExchangeDelete> {
+        Ok(codec::ExchangeDelete {
+            exchange: short(exchange)?,
+            if_unused,
+            nowait,
+            ..Default::default()
+        })
     }
 
     /// Deletes an exchange; with `if_unused`, only if it has no bindings.
     pub async fn exchange_delete(&self, exchange: &str, if_unused: bool) -> Result<()> {
-        let m = codec::ExchangeDelete {
-            exchange: short(exchange)?,
-            if_unused,
-            ..Default::default()
-        };
+        let m = Self::exchange_delete_method(exchange, if_unused, false)?;
         self.rpc(m.into()).await.map(|_| ())
+    }
+
+    /// [`Self::exchange_delete`] with `nowait`: returns once queued.
+    pub fn exchange_delete_nowait(&self, exchange: &str, if_unused: bool) -> Result<()> {
+        self.send_only(Self::exchange_delete_method(exchange, if_unused, true)?.into())
+    }
+
+    fn exchange_bind_method(
+        destination: &str,
+        source: &str,
+        routing_key: &str,
+        arguments: FieldTable,
+        nowait: bool,
+    ) -> Result<codec::ExchangeBind> {
+        Ok(codec::ExchangeBind {
+            destination: short(destination)?,
+            source: short(source)?,
+            routing_key: short(routing_key)?,
+            nowait,
+            arguments,
+            ..Default::default()
+        })
     }
 
     /// Binds exchange `destination` to exchange `source` (a RabbitMQ extension).
@@ -324,14 +343,37 @@ impl Channel {
         routing_key: &str,
         arguments: FieldTable,
     ) -> Result<()> {
-        let m = codec::ExchangeBind {
+        let m = Self::exchange_bind_method(destination, source, routing_key, arguments, false)?;
+        self.rpc(m.into()).await.map(|_| ())
+    }
+
+    /// [`Self::exchange_bind`] with `nowait`.
+    pub fn exchange_bind_nowait(
+        &self,
+        destination: &str,
+        source: &str,
+        routing_key: &str,
+        arguments: FieldTable,
+    ) -> Result<()> {
+        let m = Self::exchange_bind_method(destination, source, routing_key, arguments, true)?;
+        self.send_only(m.into())
+    }
+
+    fn exchange_unbind_method(
+        destination: &str,
+        source: &str,
+        routing_key: &str,
+        arguments: FieldTable,
+        nowait: bool,
+    ) -> Result<codec::ExchangeUnbind> {
+        Ok(codec::ExchangeUnbind {
             destination: short(destination)?,
             source: short(source)?,
             routing_key: short(routing_key)?,
+            nowait,
             arguments,
             ..Default::default()
-        };
-        self.rpc(m.into()).await.map(|_| ())
+        })
     }
 
     /// Removes an exchange-to-exchange binding.
@@ -342,19 +384,26 @@ impl Channel {
         routing_key: &str,
         arguments: FieldTable,
     ) -> Result<()> {
-        let m = codec::ExchangeUnbind {
-            destination: short(destination)?,
-            source: short(source)?,
-            routing_key: short(routing_key)?,
-            arguments,
-            ..Default::default()
-        };
+        let m = Self::exchange_unbind_method(destination, source, routing_key, arguments, false)?;
         self.rpc(m.into()).await.map(|_| ())
+    }
+
+    /// [`Self::exchange_unbind`] with `nowait`.
+    pub fn exchange_unbind_nowait(
+        &self,
+        destination: &str,
+        source: &str,
+        routing_key: &str,
+        arguments: FieldTable,
+    ) -> Result<()> {
+        let m = Self::exchange_unbind_method(destination, source, routing_key, arguments, true)?;
+        self.send_only(m.into())
     }
 
     // ---- queues ----
 
-    /// Declares a queue; an empty name asks the broker to generate one.
+    /// Declares a queue; an empty name asks the broker to generate one. With `nowait` nothing
+    /// is awaited and the name given is returned with zero counts.
     pub async fn queue_declare(
         &self,
         queue: &str,
@@ -371,14 +420,15 @@ impl Channel {
             arguments,
             ..Default::default()
         };
-        let reply = self.rpc(m.into()).await?;
         if options.nowait {
+            self.send_only(m.into())?;
             return Ok(QueueDeclareOk {
                 queue: queue.into(),
                 message_count: 0,
                 consumer_count: 0,
             });
         }
+        let reply = self.rpc(m.into()).await?;
         expect_reply(reply, |m| match m {
             Method::QueueDeclareOk(ok) => Some(QueueDeclareOk {
                 queue: ok.queue.to_string(),
@@ -386,6 +436,23 @@ impl Channel {
                 consumer_count: ok.consumer_count,
             }),
             _ => None,
+        })
+    }
+
+    fn queue_bind_method(
+        queue: &str,
+        exchange: &str,
+        routing_key: &str,
+        arguments: FieldTable,
+        nowait: bool,
+    ) -> Result<codec::QueueBind> {
+        Ok(codec::QueueBind {
+            queue: short(queue)?,
+            exchange: short(exchange)?,
+            routing_key: short(routing_key)?,
+            nowait,
+            arguments,
+            ..Default::default()
         })
     }
 
@@ -397,14 +464,35 @@ impl Channel {
         routing_key: &str,
         arguments: FieldTable,
     ) -> Result<()> {
-        let m = codec::QueueBind {
+        let m = Self::queue_bind_method(queue, exchange, routing_key, arguments, false)?;
+        self.rpc(m.into()).await.map(|_| ())
+    }
+
+    /// [`Self::queue_bind`] with `nowait`.
+    pub fn queue_bind_nowait(
+        &self,
+        queue: &str,
+        exchange: &str,
+        routing_key: &str,
+        arguments: FieldTable,
+    ) -> Result<()> {
+        let m = Self::queue_bind_method(queue, exchange, routing_key, arguments, true)?;
+        self.send_only(m.into())
+    }
+
+    fn queue_unbind_method(
+        queue: &str,
+        exchange: &str,
+        routing_key: &str,
+        arguments: FieldTable,
+    ) -> Result<codec::QueueUnbind> {
+        Ok(codec::QueueUnbind {
             queue: short(queue)?,
             exchange: short(exchange)?,
             routing_key: short(routing_key)?,
             arguments,
             ..Default::default()
-        };
-        self.rpc(m.into()).await.map(|_| ())
+        })
     }
 
     /// Removes a queue binding.
@@ -415,14 +503,21 @@ impl Channel {
         routing_key: &str,
         arguments: FieldTable,
     ) -> Result<()> {
-        let m = codec::QueueUnbind {
-            queue: short(queue)?,
-            exchange: short(exchange)?,
-            routing_key: short(routing_key)?,
-            arguments,
-            ..Default::default()
-        };
+        let m = Self::queue_unbind_method(queue, exchange, routing_key, arguments)?;
         self.rpc(m.into()).await.map(|_| ())
+    }
+
+    /// Removes a queue binding without waiting: `queue.unbind` has no `nowait` flag, so the
+    /// broker still answers and the answer is discarded.
+    pub fn queue_unbind_nowait(
+        &self,
+        queue: &str,
+        exchange: &str,
+        routing_key: &str,
+        arguments: FieldTable,
+    ) -> Result<()> {
+        let m = Self::queue_unbind_method(queue, exchange, routing_key, arguments)?;
+        self.send_only(m.into())
     }
 
     /// Removes every ready message from a queue; returns how many.
@@ -436,6 +531,16 @@ impl Channel {
             Method::QueuePurgeOk(ok) => Some(ok.message_count),
             _ => None,
         })
+    }
+
+    /// [`Self::queue_purge`] with `nowait`.
+    pub fn queue_purge_nowait(&self, queue: &str) -> Result<()> {
+        let m = codec::QueuePurge {
+            queue: short(queue)?,
+            nowait: true,
+            ..Default::default()
+        };
+        self.send_only(m.into())
     }
 
     /// Deletes a queue (only if unused / empty, when asked); returns the messages it held.
@@ -453,10 +558,22 @@ impl Channel {
         })
     }
 
+    /// [`Self::queue_delete`] with `nowait`.
+    pub fn queue_delete_nowait(&self, queue: &str, if_unused: bool, if_empty: bool) -> Result<()> {
+        let m = codec::QueueDelete {
+            queue: short(queue)?,
+            if_unused,
+            if_empty,
+            nowait: true,
+            ..Default::default()
+        };
+        self.send_only(m.into())
+    }
+
     // ---- basic ----
 
     /// Limits unacknowledged deliveries: per consumer, or (with `global`) per channel, as
-    /// RabbitMQ interprets the flag.
+    /// RabbitMQ interprets the flag. Restored after a recovery.
     pub async fn basic_qos(&self, prefetch_count: u16, global: bool) -> Result<()> {
         let m = codec::BasicQos {
             prefetch_size: 0,
@@ -466,7 +583,67 @@ impl Channel {
         self.rpc(m.into()).await.map(|_| ())
     }
 
-    /// Starts a consumer; an empty tag asks the broker to generate one.
+    /// [`Self::basic_qos`] without waiting (`basic.qos` has no `nowait` flag: the broker's
+    /// `qos-ok` is discarded).
+    pub fn basic_qos_nowait(&self, prefetch_count: u16, global: bool) -> Result<()> {
+        self.send_only(
+            codec::BasicQos {
+                prefetch_size: 0,
+                prefetch_count,
+                global,
+            }
+            .into(),
+        )
+    }
+
+    fn consume_method(
+        queue: &str,
+        consumer_tag: &str,
+        options: BasicConsumeOptions,
+        arguments: FieldTable,
+    ) -> Result<codec::BasicConsume> {
+        let generated;
+        let tag = if options.nowait && consumer_tag.is_empty() {
+            // With nowait the broker never tells which tag it chose: choose one here.
+            static NEXT: AtomicU64 = AtomicU64::new(1);
+            generated = format!(
+                "warren.ctag-{}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            generated.as_str()
+        } else {
+            consumer_tag
+        };
+        Ok(codec::BasicConsume {
+            queue: short(queue)?,
+            consumer_tag: short(tag)?,
+            no_local: options.no_local,
+            no_ack: options.no_ack,
+            exclusive: options.exclusive,
+            nowait: options.nowait,
+            arguments,
+            ..Default::default()
+        })
+    }
+
+    async fn consume_into(
+        &self,
+        method: codec::BasicConsume,
+        sink: super::command::DeliverySink,
+    ) -> Result<codec::ShortString> {
+        let (tx, reply) = oneshot::channel();
+        self.send(Command::Consume {
+            channel: self.id(),
+            method: method.into(),
+            sink,
+            reply: tx,
+        })?;
+        self.inner.conn.wait(reply).await
+    }
+
+    /// Starts a consumer with its own bounded delivery buffer; an empty tag asks the broker to
+    /// generate one. The consumer survives recoveries with the same tag.
     pub async fn basic_consume(
         &self,
         queue: &str,
@@ -474,41 +651,64 @@ impl Channel {
         options: BasicConsumeOptions,
         arguments: FieldTable,
     ) -> Result<Consumer> {
-        let m = codec::BasicConsume {
-            queue: short(queue)?,
+        let m = Self::consume_method(queue, consumer_tag, options, arguments)?;
+        let limits = &self.inner.conn.options().limits;
+        let sink = Arc::new(Mailbox::new(
+            limits.consumer_buffer,
+            limits.consumer_buffer_bytes,
+            Readers::One,
+        ));
+        let tag = self.consume_into(m, sink.clone()).await?;
+        Ok(Consumer::new(self.clone(), tag, sink))
+    }
+
+    /// Starts a consumer whose deliveries go to `inbox`, shared with other consumers of this
+    /// connection, so one loop can serve them all. Returns the consumer tag.
+    pub async fn basic_consume_to_inbox(
+        &self,
+        inbox: &Inbox,
+        queue: &str,
+        consumer_tag: &str,
+        options: BasicConsumeOptions,
+        arguments: FieldTable,
+    ) -> Result<String> {
+        let m = Self::consume_method(queue, consumer_tag, options, arguments)?;
+        // Registered first, so a delivery that arrives right after consume-ok finds it.
+        inbox.attach(self);
+        match self.consume_into(m, inbox.sink()).await {
+            Ok(tag) => Ok(tag.as_str().into_owned()),
+            Err(e) => {
+                inbox.detach(self.id());
+                Err(e)
+            }
+        }
+    }
+
+    fn cancel_method(consumer_tag: &str, nowait: bool) -> Result<codec::BasicCancel> {
+        Ok(codec::BasicCancel {
             consumer_tag: short(consumer_tag)?,
-            no_local: options.no_local,
-            no_ack: options.no_ack,
-            exclusive: options.exclusive,
-            nowait: false,
-            arguments,
-            ..Default::default()
-        };
-        let (deliveries, rx) = mpsc::unbounded_channel();
-        let (tx, reply) = oneshot::channel();
-        self.send(Command::Consume {
-            channel: self.id(),
-            method: m.into(),
-            deliveries,
-            reply: tx,
-        })?;
-        let tag = self.inner.conn.wait(reply).await?;
-        Ok(Consumer::new(self.clone(), tag, rx))
+            nowait,
+        })
     }
 
     /// Cancels a consumer; its stream ends after the messages already delivered.
     pub async fn basic_cancel(&self, consumer_tag: &str) -> Result<()> {
-        let m = codec::BasicCancel {
-            consumer_tag: short(consumer_tag)?,
-            nowait: false,
-        };
-        self.rpc(m.into()).await.map(|_| ())
+        self.rpc(Self::cancel_method(consumer_tag, false)?.into())
+            .await
+            .map(|_| ())
+    }
+
+    /// Cancels a consumer without waiting for the broker (`nowait`). Its stream is not told:
+    /// use [`Self::basic_cancel`] when the stream must end.
+    pub fn basic_cancel_nowait(&self, consumer_tag: &str) -> Result<()> {
+        self.send_only(Self::cancel_method(consumer_tag, true)?.into())
     }
 
     /// Publishes a message. In confirm mode the returned future resolves to the broker's
-    /// ack or nack; otherwise it resolves at once to [`Confirmation::NotRequested`]. The call
-    /// itself only waits when too many publishes are queued (back-pressure, e.g. while the
-    /// broker blocks the connection).
+    /// ack or nack (or [`Error::PublishUnconfirmed`] if the connection is lost first);
+    /// otherwise it resolves at once to [`Confirmation::NotRequested`]. The call itself only
+    /// waits when too many publishes are queued or unconfirmed (back-pressure, e.g. while the
+    /// broker blocks the connection), at most `publish_timeout`.
     pub async fn basic_publish(
         &self,
         exchange: &str,
@@ -524,43 +724,113 @@ impl Channel {
             mandatory: options.mandatory,
             immediate: options.immediate,
         };
+        check_header_fits(&properties, self.inner.conn.frame_max())?;
+        let windowed = match self.try_reserve()? {
+            Some(windowed) => windowed,
+            None => self.reserve().await?,
+        };
+        self.enqueue_publish(publish, properties, body.into(), windowed)
+    }
+
+    /// Takes the room a publish needs without waiting: a slot in the publish queue, and in
+    /// confirm mode one in the channel's confirm window. `Some(windowed)` when taken, `None`
+    /// when the caller must wait ([`Self::reserve`]).
+    fn try_reserve(&self) -> Result<Option<bool>> {
+        use tokio::sync::TryAcquireError;
         let permits = &self.inner.conn.shared().publish_permits;
         match permits.try_acquire() {
             Ok(p) => p.forget(),
-            Err(_) => permits.acquire().await.map_err(|_| self.error())?.forget(),
+            Err(TryAcquireError::NoPermits) => return Ok(None),
+            Err(TryAcquireError::Closed) => return Err(self.error()),
         }
-        self.enqueue_publish(publish, properties, body.into())
+        if !self.is_confirm_mode() {
+            return Ok(Some(false));
+        }
+        match self.inner.shared.confirm_window.try_acquire() {
+            Ok(p) => {
+                p.forget();
+                Ok(Some(true))
+            }
+            Err(e) => {
+                permits.add_permits(1);
+                match e {
+                    TryAcquireError::NoPermits => Ok(None),
+                    TryAcquireError::Closed => Err(self.error()),
+                }
+            }
+        }
     }
 
-    /// Queues a publish whose permit is already taken.
-    pub(crate) fn enqueue_publish(
+    /// Waits for the room a publish needs, at most `publish_timeout`.
+    async fn reserve(&self) -> Result<bool> {
+        let acquire = async {
+            let permits = &self.inner.conn.shared().publish_permits;
+            permits.acquire().await.map_err(|_| self.error())?.forget();
+            if !self.is_confirm_mode() {
+                return Ok(false);
+            }
+            match self.inner.shared.confirm_window.acquire().await {
+                Ok(p) => {
+                    p.forget();
+                    Ok(true)
+                }
+                Err(_) => {
+                    permits.add_permits(1);
+                    Err(self.error())
+                }
+            }
+        };
+        match self.inner.conn.options().publish_timeout {
+            Some(limit) => tokio::time::timeout(limit, acquire)
+                .await
+                .map_err(|_| Error::Timeout)?,
+            None => acquire.await,
+        }
+    }
+
+    /// Queues a publish whose room is already taken.
+    fn enqueue_publish(
         &self,
         publish: codec::BasicPublish,
         properties: BasicProperties,
         body: Bytes,
+        windowed: bool,
     ) -> Result<PublishConfirm> {
-        check_header_fits(&properties, self.inner.conn.tuning().frame_max)?;
-        let (confirm, state) = if self.is_confirm_mode() {
-            let (tx, rx) = oneshot::channel();
-            (Some(tx), ConfirmState::Waiting(rx, None))
-        } else {
-            (
-                None,
-                ConfirmState::Ready(Some(Ok(Confirmation::NotRequested))),
-            )
-        };
-        let cmd = Command::Publish(Box::new(PublishCommand {
+        let shared = &self.inner.shared;
+        let mut cmd = Box::new(PublishCommand {
             channel: self.id(),
             publish,
             properties,
             body,
-            confirm,
-        }));
-        if let Err(e) = self.send(cmd) {
+            confirm: None,
+        });
+        let sent = if windowed {
+            let (tx, rx) = oneshot::channel();
+            // The sequence number is taken and the publish queued under one lock, so the
+            // connection task sees publishes in sequence order.
+            let order = shared
+                .publish_order
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let seq_no = shared.next_publish_seq.fetch_add(1, Ordering::AcqRel);
+            cmd.confirm = Some(ConfirmTicket {
+                seq_no,
+                reply: Some(tx),
+            });
+            let sent = self.send(Command::Publish(cmd));
+            drop(order);
+            sent.map(|()| PublishConfirm(ConfirmState::Waiting(rx, None)))
+        } else {
+            self.send(Command::Publish(cmd))
+                .map(|()| PublishConfirm(ConfirmState::Ready(Some(Ok(Confirmation::NotRequested)))))
+        };
+        if sent.is_err() {
             self.inner.conn.shared().publish_permits.add_permits(1);
-            return Err(e);
+            if windowed {
+                shared.confirm_window.add_permits(1);
+            }
         }
-        Ok(PublishConfirm(state))
+        sent
     }
 
     /// Fetches one message, or `None` if the queue is empty.
@@ -594,9 +864,22 @@ impl Channel {
         }
     }
 
-    /// Acknowledges a delivery (and, with `multiple`, every earlier one).
+    /// Refuses a delivery tag from before the last recovery: the broker already forgot it.
+    fn check_tag(&self, delivery_tag: u64, multiple: bool) -> Result<()> {
+        if delivery_tag == 0 && multiple {
+            return Ok(());
+        }
+        if delivery_tag <= self.inner.shared.tag_floor.load(Ordering::Acquire) {
+            return Err(Error::StaleDeliveryTag(delivery_tag));
+        }
+        Ok(())
+    }
+
+    /// Acknowledges a delivery (and, with `multiple`, every earlier one). A tag from before a
+    /// recovery is refused with [`Error::StaleDeliveryTag`].
     pub fn basic_ack(&self, delivery_tag: u64, multiple: bool) -> Result<()> {
-        self.send_async(
+        self.check_tag(delivery_tag, multiple)?;
+        self.send_only(
             codec::BasicAck {
                 delivery_tag,
                 multiple,
@@ -607,7 +890,8 @@ impl Channel {
 
     /// Rejects deliveries, optionally several and optionally requeueing them.
     pub fn basic_nack(&self, delivery_tag: u64, multiple: bool, requeue: bool) -> Result<()> {
-        self.send_async(
+        self.check_tag(delivery_tag, multiple)?;
+        self.send_only(
             codec::BasicNack {
                 delivery_tag,
                 multiple,
@@ -619,7 +903,8 @@ impl Channel {
 
     /// Rejects one delivery.
     pub fn basic_reject(&self, delivery_tag: u64, requeue: bool) -> Result<()> {
-        self.send_async(
+        self.check_tag(delivery_tag, false)?;
+        self.send_only(
             codec::BasicReject {
                 delivery_tag,
                 requeue,
@@ -635,36 +920,57 @@ impl Channel {
             .map(|_| ())
     }
 
-    fn send_async(&self, method: Method) -> Result<()> {
-        self.send(Command::Rpc {
-            channel: self.id(),
-            method,
-            reply: None,
-        })
+    /// `basic.recover-async` (deprecated by the spec, still accepted by RabbitMQ with
+    /// `requeue = true`): requeues every unacknowledged message, without a reply.
+    pub fn basic_recover_async(&self, requeue: bool) -> Result<()> {
+        self.send_only(codec::BasicRecoverAsync { requeue }.into())
     }
 
     /// The next message the broker returned as unroutable (`mandatory`), waiting for one.
-    /// `None` once the channel is closed.
+    /// `None` once the channel is closed. At most `limits.returns_buffer` are kept; older
+    /// unread ones are dropped (counted in the metrics, logged).
     pub async fn recv_return(&self) -> Option<Returned> {
-        self.inner.returns.lock().await.recv().await
+        self.inner.shared.returns.pop().await
     }
 
     /// A returned message if one is waiting.
     pub fn try_recv_return(&self) -> Option<Returned> {
-        self.inner.returns.try_lock().ok()?.try_recv().ok()
+        self.inner.shared.returns.try_pop()
     }
 
     // ---- confirms and transactions ----
 
-    /// Puts the channel in confirm mode: every later publish is acked or nacked.
+    /// Puts the channel in confirm mode: every later publish is acked or nacked. Restored
+    /// after a recovery.
     pub async fn confirm_select(&self) -> Result<()> {
         self.rpc(codec::ConfirmSelect { nowait: false }.into())
             .await
             .map(|_| ())
     }
 
+    /// Subscribes to the channel's publisher confirms as a stream of [`ConfirmEvent`]s (what
+    /// the Java client's `ConfirmListener` sees), in addition to each publish's own future.
+    /// Events are kept until read, up to `limits.confirm_events_buffer`; beyond that they are
+    /// dropped and logged. Every call returns the same stream.
+    pub fn confirm_events(&self) -> ConfirmEvents {
+        let limits = &self.inner.conn.options().limits;
+        let mailbox = self
+            .inner
+            .shared
+            .confirm_events
+            .get_or_init(|| {
+                Arc::new(Mailbox::new(
+                    limits.confirm_events_buffer,
+                    usize::MAX,
+                    Readers::Many,
+                ))
+            })
+            .clone();
+        ConfirmEvents { mailbox }
+    }
+
     /// Waits until every publish so far is confirmed; `true` if none was nacked since the
-    /// previous call.
+    /// previous call. [`Error::PublishUnconfirmed`] if the connection was lost first.
     pub async fn wait_for_confirms(&self) -> Result<bool> {
         if !self.is_confirm_mode() {
             return Err(Error::InvalidState(
@@ -676,7 +982,7 @@ impl Channel {
             channel: self.id(),
             reply: tx,
         })?;
-        self.inner.conn.wait(rx).await
+        rx.await.map_err(|_| self.error())?
     }
 
     /// Starts a transaction on this channel.
@@ -711,7 +1017,7 @@ impl Channel {
 
     /// Closes the channel with a reply code and text.
     pub async fn close_with(&self, code: u16, text: &str) -> Result<()> {
-        if self.inner.shared.closed.get().is_some() {
+        if self.inner.shared.closed.get().is_some() || !self.inner.conn.is_open() {
             return Ok(());
         }
         let m = codec::ChannelClose {
@@ -721,8 +1027,26 @@ impl Channel {
             method_id: 0,
         };
         match self.rpc(m.into()).await {
-            Ok(_) | Err(Error::ChannelClosedByClient) => Ok(()),
+            Ok(_) | Err(Error::ChannelClosedByClient | Error::ConnectionClosedByClient) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// A channel's publisher confirms, as a stream (see [`Channel::confirm_events`]).
+#[derive(Debug, Clone)]
+pub struct ConfirmEvents {
+    mailbox: Arc<Mailbox<ConfirmEvent>>,
+}
+
+impl ConfirmEvents {
+    /// The next confirm; `None` once the channel is closed.
+    pub async fn recv(&self) -> Option<ConfirmEvent> {
+        self.mailbox.pop().await
+    }
+
+    /// A confirm already received, without waiting.
+    pub fn try_recv(&self) -> Option<ConfirmEvent> {
+        self.mailbox.try_pop()
     }
 }

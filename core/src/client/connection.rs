@@ -1,56 +1,37 @@
 //! The async connection handle.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
-use tokio::net::TcpStream;
 use tokio::sync::{broadcast, mpsc, oneshot, Semaphore};
 
 use super::channel::Channel;
-use super::driver::{Command, Driver};
+use super::command::{Command, Reply};
+use super::driver::Driver;
+use super::metrics::{Dropped, MetricsSink, MetricsSnapshot};
 use super::options::{ConnectionOptions, HostAddr};
+use super::shared::{CloseRequest, ConnectionEvent, ConnectionShared, LinkInfo};
 use crate::codec::{FieldTable, LongString, Method};
 use crate::error::{Error, Result};
-use crate::proto::{ClientConnection, Tuning};
-
-/// Publishes that may wait in the command queue before `basic_publish` waits (back-pressure).
-const PUBLISH_QUEUE_LIMIT: usize = 16 * 1024;
-
-/// Something that happened to the connection as a whole.
-#[derive(Debug, Clone)]
-pub enum ConnectionEvent {
-    /// The broker stopped reading from publishers (`connection.blocked`), with its reason.
-    Blocked(String),
-    /// The broker reads from publishers again.
-    Unblocked,
-    /// The connection ended; `None` after [`Connection::close`].
-    Closed(Option<Error>),
-}
-
-/// State shared between the handles and the connection task.
-#[derive(Debug)]
-pub(crate) struct ConnectionShared {
-    /// Set once, when the connection ends: why.
-    pub closed: OnceLock<Error>,
-    /// Whether `connection.blocked` is in force.
-    pub blocked: AtomicBool,
-    /// Broadcast of blocked/unblocked/closed.
-    pub events: broadcast::Sender<ConnectionEvent>,
-    /// Bounds the publishes queued for the task; the task returns a permit per publish taken.
-    pub publish_permits: Semaphore,
-}
+use crate::proto::Tuning;
 
 struct ConnectionInner {
     commands: mpsc::UnboundedSender<Command>,
+    /// Close requests, apart from the commands (see [`CloseRequest`]).
+    close: mpsc::UnboundedSender<CloseRequest>,
     shared: Arc<ConnectionShared>,
-    server_properties: FieldTable,
-    tuning: Tuning,
-    host: HostAddr,
+    options: Arc<ConnectionOptions>,
 }
 
-/// An open AMQP connection. Cheap to clone; every clone drives the same connection, from any
-/// task or thread. The connection closes when [`Connection::close`] is called or when the last
-/// handle (including channels and deliveries) is dropped.
+/// An AMQP connection. Cheap to clone; every clone drives the same connection, from any task
+/// or thread. The connection closes when [`Connection::close`] is called or when the last
+/// handle (including channels, consumers and deliveries) is dropped.
+///
+/// With automatic recovery (on by default, see
+/// [`RecoveryOptions`](super::RecoveryOptions)) a lost connection is re-established behind
+/// the same handles: channels, consumers and the recorded topology come back, and
+/// [`Connection::events`] tells what happened.
 #[derive(Clone)]
 pub struct Connection {
     inner: Arc<ConnectionInner>,
@@ -58,9 +39,14 @@ pub struct Connection {
 
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (host, tuning) = self
+            .inner
+            .shared
+            .with_link_info(|i| (i.host.clone(), i.tuning));
         f.debug_struct("Connection")
-            .field("host", &self.inner.host)
-            .field("tuning", &self.inner.tuning)
+            .field("host", &host)
+            .field("tuning", &tuning)
+            .field("open", &self.is_open())
             .finish()
     }
 }
@@ -72,65 +58,38 @@ impl Connection {
     }
 
     /// Connects with explicit options, trying each host in order.
-    pub async fn connect_with(options: ConnectionOptions) -> Result<Connection> {
-        let mut last = None;
-        for host in &options.hosts {
-            let attempt = tokio::time::timeout(
-                options.connection_timeout,
-                Self::connect_host(host, &options),
-            )
-            .await;
-            match attempt {
-                Ok(Ok(conn)) => return Ok(conn),
-                Ok(Err(e)) => last = Some(e),
-                Err(_) => {
-                    last = Some(Error::ConnectTimeout(format!(
-                        "{}:{}",
-                        host.host, host.port
-                    )))
-                }
-            }
-        }
-        match last {
-            Some(e) if options.hosts.len() == 1 => Err(e),
-            Some(e) => Err(Error::AllHostsFailed(Box::new(e))),
-            None => Err(Error::InvalidUri("no hosts to connect to".into())),
-        }
-    }
-
-    async fn connect_host(host: &HostAddr, options: &ConnectionOptions) -> Result<Connection> {
-        let tcp = TcpStream::connect((host.host.as_str(), host.port)).await?;
-        tcp.set_nodelay(true)?;
-        match &options.tls {
-            None => Self::handshake(tcp, host, options).await,
-            Some(tls) => {
-                let stream = super::tls::connect(tcp, &host.host, tls).await?;
-                Self::handshake(stream, host, options).await
-            }
-        }
-    }
-
-    async fn handshake<S>(
-        stream: S,
-        host: &HostAddr,
-        options: &ConnectionOptions,
-    ) -> Result<Connection>
-    where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        let proto = ClientConnection::new(options.config.clone(), std::time::Instant::now());
-        let (commands, rx) = mpsc::unbounded_channel();
+    pub async fn connect_with(mut options: ConnectionOptions) -> Result<Connection> {
+        options.config.max_message_size = options.limits.max_message_size;
+        let first_host = options
+            .hosts
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::InvalidUri("no hosts to connect to".into()))?;
         let shared = Arc::new(ConnectionShared {
             closed: OnceLock::new(),
+            recovering: AtomicBool::new(false),
             blocked: AtomicBool::new(false),
-            events: broadcast::channel(64).0,
-            publish_permits: Semaphore::new(PUBLISH_QUEUE_LIMIT),
+            events: broadcast::channel(options.limits.events_buffer.max(1)).0,
+            publish_permits: Semaphore::new(options.limits.publish_queue.max(1)),
+            frame_max: AtomicU32::new(options.config.frame_max),
+            info: Mutex::new(LinkInfo {
+                server_properties: FieldTable::new(),
+                tuning: Tuning {
+                    channel_max: options.config.channel_max,
+                    frame_max: options.config.frame_max,
+                    heartbeat: 0,
+                },
+                host: first_host,
+            }),
+            metrics: MetricsSink::new(options.metrics.clone()),
         });
+        let (commands, rx) = mpsc::unbounded_channel();
+        let (close, close_rx) = mpsc::unbounded_channel();
         let (connected_tx, connected_rx) = oneshot::channel();
-        let driver = Driver::new(proto, stream, rx, shared.clone(), connected_tx);
-        let task = tokio::spawn(driver.run());
-        let abort = task.abort_handle();
-        // If this future is dropped (connection timeout), stop the half-open connection.
+        let options = Arc::new(options);
+        let driver = Driver::new((*options).clone(), shared.clone(), rx, close_rx);
+        let task = tokio::spawn(driver.run(connected_tx));
+        // If this future is dropped (the caller gave up), stop the half-open connection.
         struct AbortOnDrop(Option<tokio::task::AbortHandle>);
         impl Drop for AbortOnDrop {
             fn drop(&mut self) {
@@ -139,18 +98,17 @@ impl Connection {
                 }
             }
         }
-        let mut guard = AbortOnDrop(Some(abort));
-        let (server_properties, tuning) = connected_rx
+        let mut guard = AbortOnDrop(Some(task.abort_handle()));
+        connected_rx
             .await
             .map_err(|_| Error::ConnectionClosedByClient)??;
         guard.0 = None;
         Ok(Connection {
             inner: Arc::new(ConnectionInner {
                 commands,
+                close,
                 shared,
-                server_properties,
-                tuning,
-                host: host.clone(),
+                options,
             }),
         })
     }
@@ -159,31 +117,37 @@ impl Connection {
     pub async fn open_channel(&self) -> Result<Channel> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::OpenChannel { reply: tx })?;
-        let (id, shared, returns) = self.wait(rx).await?;
-        Ok(Channel::new(self.clone(), id, shared, returns))
+        let shared = self.wait(rx).await?;
+        Ok(Channel::new(self.clone(), shared))
     }
 
-    /// Closes the connection with reply code 200 and waits for the broker's `close-ok`.
+    /// Closes the connection with reply code 200 and waits for the broker's `close-ok` (at
+    /// most [`ConnectionOptions::close_timeout`], then the socket is dropped). Stops recovery.
     pub async fn close(&self) -> Result<()> {
         self.close_with(200, "Goodbye").await
     }
 
     /// Closes the connection with the given reply code and text.
     pub async fn close_with(&self, code: u16, text: &str) -> Result<()> {
-        let (tx, rx) = oneshot::channel();
-        if self
-            .inner
-            .commands
-            .send(Command::CloseConnection {
-                code,
-                text: text.into(),
-                reply: tx,
-            })
-            .is_err()
-        {
-            return Ok(()); // Already closed.
+        if self.inner.shared.closed.get().is_some() {
+            return Ok(());
         }
-        rx.await.unwrap_or(Ok(()))
+        let (tx, rx) = oneshot::channel();
+        let request = CloseRequest {
+            code,
+            text: text.into(),
+            reply: tx,
+        };
+        if self.inner.close.send(request).is_err() {
+            return Ok(()); // The task is gone: closed already.
+        }
+        // The task answers within close_timeout; the margin covers a task that ended between
+        // the two checks above without seeing the request.
+        let limit = self.inner.options.close_timeout + Duration::from_secs(2);
+        match tokio::time::timeout(limit, rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) | Err(_) => Ok(()),
+        }
     }
 
     /// Sends `connection.update-secret` (e.g. a refreshed OAuth token).
@@ -195,9 +159,16 @@ impl Connection {
         self.rpc(0, method.into()).await.map(|_| ())
     }
 
-    /// Subscribes to blocked/unblocked/closed notifications.
-    pub fn events(&self) -> broadcast::Receiver<ConnectionEvent> {
-        self.inner.shared.events.subscribe()
+    /// Subscribes to the connection's events (blocked/unblocked, recovery, channels and
+    /// consumers closed by the broker, the end). Each subscriber gets every event sent after
+    /// it subscribed; one that falls more than `limits.events_buffer` behind loses the oldest,
+    /// which is counted in the metrics and logged.
+    pub fn events(&self) -> Events {
+        Events {
+            rx: self.inner.shared.events.subscribe(),
+            shared: self.inner.shared.clone(),
+            done: false,
+        }
     }
 
     /// Whether the broker currently blocks publishers.
@@ -205,9 +176,14 @@ impl Connection {
         self.inner.shared.blocked.load(Ordering::Acquire)
     }
 
-    /// Whether the connection is still open.
+    /// Whether the connection is still usable: open, or being recovered.
     pub fn is_open(&self) -> bool {
         self.inner.shared.closed.get().is_none()
+    }
+
+    /// Whether the link to the broker is up right now (false while recovery reconnects).
+    pub fn is_connected(&self) -> bool {
+        self.is_open() && !self.inner.shared.recovering.load(Ordering::Acquire)
     }
 
     /// Why the connection ended, once it has.
@@ -215,22 +191,40 @@ impl Connection {
         self.inner.shared.closed.get().cloned()
     }
 
-    /// The broker's `server-properties` (product, version, capabilities...).
-    pub fn server_properties(&self) -> &FieldTable {
-        &self.inner.server_properties
+    /// The broker's `server-properties` (product, version, capabilities...), of the broker
+    /// reached last.
+    pub fn server_properties(&self) -> FieldTable {
+        self.inner
+            .shared
+            .with_link_info(|i| i.server_properties.clone())
     }
 
     /// Limits agreed with the broker.
     pub fn tuning(&self) -> Tuning {
-        self.inner.tuning
+        self.inner.shared.with_link_info(|i| i.tuning)
     }
 
-    /// The host this connection reached.
-    pub fn host(&self) -> &HostAddr {
-        &self.inner.host
+    /// The host this connection reached (last).
+    pub fn host(&self) -> HostAddr {
+        self.inner.shared.with_link_info(|i| i.host.clone())
+    }
+
+    /// The connection's counters.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.inner.shared.metrics.own.snapshot()
+    }
+
+    /// The options the connection was opened with.
+    pub fn options(&self) -> &ConnectionOptions {
+        &self.inner.options
     }
 
     // ---- used by channels ----
+
+    /// The frame-max in force, without a lock (read on every publish).
+    pub(crate) fn frame_max(&self) -> u32 {
+        self.inner.shared.frame_max()
+    }
 
     pub(crate) fn shared(&self) -> &ConnectionShared {
         &self.inner.shared
@@ -252,11 +246,18 @@ impl Connection {
             .unwrap_or(Error::ConnectionClosedByClient)
     }
 
+    /// Waits for the task's answer, at most the RPC timeout.
     pub(crate) async fn wait<T>(&self, rx: oneshot::Receiver<Result<T>>) -> Result<T> {
-        rx.await.map_err(|_| self.closed_error())?
+        let answer = match self.inner.options.rpc_timeout {
+            Some(limit) => tokio::time::timeout(limit, rx)
+                .await
+                .map_err(|_| Error::Timeout)?,
+            None => rx.await,
+        };
+        answer.map_err(|_| self.closed_error())?
     }
 
-    pub(crate) async fn rpc(&self, channel: u16, method: Method) -> Result<super::driver::Reply> {
+    pub(crate) async fn rpc(&self, channel: u16, method: Method) -> Result<Reply> {
         let (tx, rx) = oneshot::channel();
         self.send(Command::Rpc {
             channel,
@@ -264,5 +265,71 @@ impl Connection {
             reply: Some(tx),
         })?;
         self.wait(rx).await
+    }
+}
+
+/// A subscription to a connection's events.
+pub struct Events {
+    rx: broadcast::Receiver<ConnectionEvent>,
+    shared: Arc<ConnectionShared>,
+    /// The `Closed` event was read: nothing follows it.
+    done: bool,
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Events").finish_non_exhaustive()
+    }
+}
+
+impl Events {
+    /// The next event; `None` once the connection ended for good and its last event
+    /// ([`ConnectionEvent::Closed`]) was read.
+    pub async fn recv(&mut self) -> Option<ConnectionEvent> {
+        if let Some(ev) = self.try_recv() {
+            return Some(ev);
+        }
+        if self.done || self.shared.closed.get().is_some() {
+            // Ended before this subscriber could see it, or already told.
+            return None;
+        }
+        loop {
+            match self.rx.recv().await {
+                Ok(ev) => return Some(self.seen(ev)),
+                Err(broadcast::error::RecvError::Closed) => return None,
+                Err(broadcast::error::RecvError::Lagged(n)) => self.lagged(n),
+            }
+        }
+    }
+
+    /// An event already sent, without waiting.
+    pub fn try_recv(&mut self) -> Option<ConnectionEvent> {
+        if self.done {
+            return None;
+        }
+        loop {
+            match self.rx.try_recv() {
+                Ok(ev) => return Some(self.seen(ev)),
+                Err(broadcast::error::TryRecvError::Lagged(n)) => self.lagged(n),
+                Err(_) => return None,
+            }
+        }
+    }
+
+    fn seen(&mut self, ev: ConnectionEvent) -> ConnectionEvent {
+        if matches!(ev, ConnectionEvent::Closed(_)) {
+            self.done = true;
+        }
+        ev
+    }
+
+    fn lagged(&self, n: u64) {
+        self.shared
+            .metrics
+            .record(|m| m.dropped(Dropped::Events(n)));
+        tracing::warn!(
+            dropped = n,
+            "connection events dropped: this subscriber fell behind"
+        );
     }
 }

@@ -1,39 +1,60 @@
-//! A consumer: the stream of deliveries for one `basic.consume`.
+//! A consumer: the deliveries of one `basic.consume`, in a bounded buffer of its own.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use tokio::sync::mpsc;
 
 use super::channel::Channel;
-use super::driver::ConsumerMessage;
-use super::message::Delivery;
+use super::command::{Command, DeliverySink};
+use super::delivery::Delivery;
+use super::mailbox::{ConsumerEnd, Incoming};
 use crate::codec::ShortString;
 use crate::error::{Error, Result};
 
-/// Deliveries for one consumer, in order. Yields `Err` once if the consumer ends abnormally
-/// (channel or connection closed, or the broker cancelled it), then `None`.
-#[derive(Debug)]
+/// Deliveries for one consumer, in order. As a [`Stream`] (or with
+/// [`Consumer::next_delivery`]) it yields `Err` once if the consumer ends abnormally (channel or
+/// connection closed, or the broker cancelled it), then `None`; [`Consumer::recv`] says exactly
+/// how it ended. Across an automatic recovery the consumer simply continues.
+///
+/// Dropping a consumer that has not ended cancels it and gives its unread messages back to
+/// the broker.
 pub struct Consumer {
     channel: Channel,
     tag: ShortString,
-    rx: mpsc::UnboundedReceiver<ConsumerMessage>,
-    /// The end has been reported.
-    finished: bool,
+    sink: DeliverySink,
+    /// How it ended, once it has.
+    ended: Option<ConsumerEnd>,
+}
+
+impl std::fmt::Debug for Consumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer")
+            .field("channel", &self.channel.id())
+            .field("tag", &self.tag)
+            .field("ended", &self.ended)
+            .finish()
+    }
+}
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        if self.ended.is_none() {
+            let _ = self.channel.connection().send(Command::ConsumerDropped {
+                channel: self.channel.id(),
+                tag: self.tag.clone(),
+            });
+        }
+    }
 }
 
 impl Consumer {
-    pub(crate) fn new(
-        channel: Channel,
-        tag: ShortString,
-        rx: mpsc::UnboundedReceiver<ConsumerMessage>,
-    ) -> Self {
+    pub(crate) fn new(channel: Channel, tag: ShortString, sink: DeliverySink) -> Self {
         Consumer {
             channel,
             tag,
-            rx,
-            finished: false,
+            sink,
+            ended: None,
         }
     }
 
@@ -47,68 +68,100 @@ impl Consumer {
         &self.channel
     }
 
+    /// Deliveries received and not read yet (pika's `get_waiting_message_count`).
+    pub fn buffered(&self) -> usize {
+        self.sink.len()
+    }
+
+    /// How the consumer ended, once it has.
+    pub fn end_reason(&self) -> Option<&ConsumerEnd> {
+        self.ended.as_ref()
+    }
+
     /// Cancels the consumer (`basic.cancel`); deliveries already received stay readable.
     pub async fn cancel(&self) -> Result<()> {
         self.channel.basic_cancel(self.tag()).await
     }
 
-    /// The next delivery; `None` once the consumer has ended.
+    /// The next delivery, or how the consumer ended (every later call says the same).
+    pub async fn recv(&mut self) -> std::result::Result<Delivery, ConsumerEnd> {
+        if let Some(end) = &self.ended {
+            return Err(end.clone());
+        }
+        let msg = self.sink.pop().await;
+        self.convert(msg)
+    }
+
+    /// A delivery already received, without waiting: `Ok(None)` if there is none yet.
+    pub fn try_recv(&mut self) -> std::result::Result<Option<Delivery>, ConsumerEnd> {
+        if let Some(end) = &self.ended {
+            return Err(end.clone());
+        }
+        match self.sink.try_pop() {
+            Some(msg) => self.convert(Some(msg)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The next delivery; `None` once the consumer has ended (after one `Err` if it ended
+    /// abnormally).
     pub async fn next_delivery(&mut self) -> Option<Result<Delivery>> {
         std::future::poll_fn(|cx| self.poll_delivery(cx)).await
     }
 
     /// A delivery already received, without waiting.
     pub fn try_next(&mut self) -> Option<Result<Delivery>> {
-        if self.finished {
+        if self.ended.is_some() {
             return None;
         }
-        match self.rx.try_recv() {
-            Ok(msg) => self.convert(Some(msg)),
-            Err(mpsc::error::TryRecvError::Empty) => None,
-            Err(mpsc::error::TryRecvError::Disconnected) => self.convert(None),
+        match self.try_recv() {
+            Ok(Some(d)) => Some(Ok(d)),
+            Ok(None) => None,
+            Err(end) => self.end_error(&end).map(Err),
+        }
+    }
+
+    /// The error a stream reports for `end`: `None` for the application's own cancel or
+    /// close.
+    fn end_error(&self, end: &ConsumerEnd) -> Option<Error> {
+        match end {
+            ConsumerEnd::CancelledByBroker => Some(Error::ConsumerCancelled(self.tag().into())),
+            other => other.error(),
         }
     }
 
     fn poll_delivery(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Delivery>>> {
-        if self.finished {
+        if self.ended.is_some() {
             return Poll::Ready(None);
         }
-        match self.rx.poll_recv(cx) {
-            Poll::Ready(msg) => Poll::Ready(self.convert(msg)),
-            Poll::Pending => Poll::Pending,
-        }
+        let msg = std::task::ready!(self.sink.poll_pop(cx));
+        Poll::Ready(match self.convert(msg) {
+            Ok(d) => Some(Ok(d)),
+            Err(end) => self.end_error(&end).map(Err),
+        })
     }
 
-    fn convert(&mut self, msg: Option<ConsumerMessage>) -> Option<Result<Delivery>> {
+    fn convert(&mut self, msg: Option<Incoming>) -> std::result::Result<Delivery, ConsumerEnd> {
         match msg {
-            Some(ConsumerMessage::Delivery(deliver, content)) => {
-                let content = *content;
-                Some(Ok(Delivery {
-                    consumer_tag: deliver.consumer_tag,
-                    delivery_tag: deliver.delivery_tag,
-                    redelivered: deliver.redelivered,
-                    exchange: deliver.exchange,
-                    routing_key: deliver.routing_key,
-                    properties: content.properties,
-                    body: content.body,
-                    message_count: None,
-                    channel: self.channel.clone(),
-                }))
-            }
-            Some(ConsumerMessage::End(err)) => {
-                self.finished = true;
-                err.map(Err)
+            Some(Incoming::Delivery {
+                deliver, content, ..
+            }) => Ok(Delivery::from_deliver(
+                deliver,
+                *content,
+                self.channel.clone(),
+            )),
+            Some(Incoming::End { reason, .. }) => {
+                self.ended = Some(reason.clone());
+                Err(reason)
             }
             None => {
-                self.finished = true;
-                let err = self
-                    .channel
-                    .close_reason()
-                    .unwrap_or(Error::ChannelClosedByClient);
-                match err {
-                    Error::ChannelClosedByClient | Error::ConnectionClosedByClient => None,
-                    e => Some(Err(e)),
-                }
+                let reason = match self.channel.close_reason() {
+                    Some(e @ Error::ChannelClosed(_)) => ConsumerEnd::ChannelClosed(e),
+                    Some(e) => ConsumerEnd::ConnectionClosed(e),
+                    None => ConsumerEnd::ChannelClosed(Error::ChannelClosedByClient),
+                };
+                self.ended = Some(reason.clone());
+                Err(reason)
             }
         }
     }

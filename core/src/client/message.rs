@@ -1,61 +1,11 @@
-//! Messages as the application sees them: deliveries to consumers, `basic.get` results and
-//! returned (unroutable mandatory) messages.
+//! Plain data the broker sends back about publishes: returned (unroutable mandatory)
+//! messages and publisher confirms. A leaf module (deliveries, which hold their channel, are in
+//! `delivery.rs`).
 
 use bytes::Bytes;
 
-use super::channel::Channel;
+use super::mailbox::Weighed;
 use crate::codec::{BasicProperties, ShortString};
-use crate::error::Result;
-
-/// A message delivered to a consumer or fetched with `basic.get`.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    /// The consumer it was delivered to (empty for `basic.get`).
-    pub consumer_tag: ShortString,
-    /// Identifies the message on its channel for ack, nack and reject.
-    pub delivery_tag: u64,
-    /// Whether it was delivered before and not acknowledged.
-    pub redelivered: bool,
-    /// Exchange it was published to.
-    pub exchange: ShortString,
-    /// Routing key it was published with.
-    pub routing_key: ShortString,
-    /// The 14 basic properties.
-    pub properties: BasicProperties,
-    /// The body, shared with the frame it arrived in.
-    pub body: Bytes,
-    /// Messages left in the queue (only for `basic.get`).
-    pub message_count: Option<u32>,
-    /// The channel it arrived on, for acknowledgements.
-    pub(crate) channel: Channel,
-}
-
-impl Delivery {
-    /// The channel this delivery must be acknowledged on.
-    pub fn channel(&self) -> &Channel {
-        &self.channel
-    }
-
-    /// Acknowledges this message.
-    pub fn ack(&self) -> Result<()> {
-        self.channel.basic_ack(self.delivery_tag, false)
-    }
-
-    /// Acknowledges this message and every earlier unacknowledged one on the channel.
-    pub fn ack_multiple(&self) -> Result<()> {
-        self.channel.basic_ack(self.delivery_tag, true)
-    }
-
-    /// Rejects this message; with `requeue` the broker delivers it again.
-    pub fn nack(&self, requeue: bool) -> Result<()> {
-        self.channel.basic_nack(self.delivery_tag, false, requeue)
-    }
-
-    /// Rejects this message with `basic.reject`.
-    pub fn reject(&self, requeue: bool) -> Result<()> {
-        self.channel.basic_reject(self.delivery_tag, requeue)
-    }
-}
 
 /// A mandatory message the broker could not route (`basic.return`).
 #[derive(Debug, Clone, PartialEq)]
@@ -89,5 +39,42 @@ impl Confirmation {
     /// True for `Ack`.
     pub fn is_ack(self) -> bool {
         self == Confirmation::Ack
+    }
+}
+
+impl Weighed for Returned {
+    fn weight(&self) -> usize {
+        self.body.len()
+    }
+}
+
+/// A publisher confirm as a confirm listener sees it (the Java client's `ConfirmListener`):
+/// `seq_no` is the publish's sequence number on its channel, as
+/// `Channel::next_publish_seq_no` announced it; sequence numbers keep growing across
+/// recoveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfirmEvent {
+    /// The publish (with `multiple`: every publish up to it) this answer is about.
+    pub seq_no: u64,
+    /// Whether it covers every earlier unanswered publish too.
+    pub multiple: bool,
+    /// The outcome: `Ack`, `Nack`, or (after a lost connection) never answered.
+    pub outcome: ConfirmOutcome,
+}
+
+/// What became of a publish in confirm mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// `basic.ack`.
+    Ack,
+    /// `basic.nack`.
+    Nack,
+    /// The connection was lost before the broker answered.
+    Lost,
+}
+
+impl Weighed for ConfirmEvent {
+    fn weight(&self) -> usize {
+        0
     }
 }

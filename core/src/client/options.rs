@@ -7,20 +7,95 @@
 //! `verify` (`verify_peer` or `verify_none`) and `server_name_indication` are understood.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
 
+use super::metrics::MetricsCollector;
+use super::recovery::RecoveryOptions;
 use crate::error::{Error, Result};
 use crate::proto::{AuthMechanism, ConnectionConfig, Credentials};
 
-/// One broker address.
+/// One broker address, with its own transport: each URI of a host list keeps its scheme, port
+/// and TLS settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostAddr {
     /// Host name or IP address.
     pub host: String,
     /// TCP port.
     pub port: u16,
+    /// TLS settings for this host (`amqps`); plain TCP when `None`.
+    pub tls: Option<TlsOptions>,
+}
+
+impl HostAddr {
+    /// A plain-TCP address.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        HostAddr {
+            host: host.into(),
+            port,
+            tls: None,
+        }
+    }
+}
+
+impl std::fmt::Display for HostAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = if self.tls.is_some() { "amqps" } else { "amqp" };
+        if self.host.contains(':') {
+            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{scheme}://{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Bounds on what the client buffers for the application, so a slow application cannot grow
+/// the process without limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientLimits {
+    /// Deliveries buffered per consumer (or per shared inbox) before the client stops reading
+    /// the socket and lets TCP push back on the broker; reading resumes at half. Heartbeats
+    /// keep flowing meanwhile.
+    pub consumer_buffer: usize,
+    /// Body bytes buffered per consumer (or inbox) before reading pauses, whichever bound is
+    /// reached first.
+    pub consumer_buffer_bytes: usize,
+    /// Returned (unroutable mandatory) messages kept per channel until read; beyond that they
+    /// are dropped, counted in the metrics and logged.
+    pub returns_buffer: usize,
+    /// Connection events kept for each subscriber that falls behind; older ones are dropped,
+    /// counted and logged.
+    pub events_buffer: usize,
+    /// Publisher confirm events kept for a confirm listener (`Channel::confirm_events`) until
+    /// it reads them; beyond that they are dropped and logged. Larger than `max_unconfirmed`
+    /// by default, so a listener on a busy machine keeps up with a full window of individual
+    /// acks.
+    pub confirm_events_buffer: usize,
+    /// Largest incoming message accepted (RabbitMQ's `max_message_size` default, 128 MiB): a
+    /// larger one closes its channel with [`Error::MessageTooLarge`] before it is allocated.
+    pub max_message_size: u64,
+    /// Publishes that may wait for the connection task before `basic_publish` waits.
+    pub publish_queue: usize,
+    /// Unconfirmed publishes per channel in confirm mode: the limit is released when the broker
+    /// confirms (or the publish fails), not when the frame is written.
+    pub max_unconfirmed: usize,
+}
+
+impl Default for ClientLimits {
+    fn default() -> Self {
+        ClientLimits {
+            consumer_buffer: 4096,
+            consumer_buffer_bytes: 64 * 1024 * 1024,
+            returns_buffer: 1024,
+            events_buffer: 1024,
+            confirm_events_buffer: 64 * 1024,
+            max_message_size: 128 * 1024 * 1024,
+            publish_queue: 16 * 1024,
+            max_unconfirmed: 16 * 1024,
+        }
+    }
 }
 
 /// TLS settings for `amqps`.
@@ -41,26 +116,43 @@ pub struct TlsOptions {
 /// Everything needed to open a connection.
 #[derive(Debug, Clone)]
 pub struct ConnectionOptions {
-    /// Brokers to try, in order, until one accepts.
+    /// Brokers to try, in order, until one accepts; recovery tries them in rotation.
     pub hosts: Vec<HostAddr>,
-    /// TLS settings; plain TCP when `None`.
-    pub tls: Option<TlsOptions>,
     /// Handshake settings: credentials, vhost, heartbeat, limits, client properties.
     pub config: ConnectionConfig,
     /// Limit for TCP connect, TLS and the AMQP handshake, per host.
     pub connection_timeout: Duration,
+    /// Automatic recovery after the connection is lost (on by default).
+    pub recovery: RecoveryOptions,
+    /// Bounds on the client's buffers.
+    pub limits: ClientLimits,
+    /// How long a synchronous request (declare, bind, get, close...) waits for the broker's
+    /// answer before failing with [`Error::Timeout`], like the Java client's
+    /// `channelRpcTimeout` (default 10 minutes). `None`: no limit.
+    pub rpc_timeout: Option<Duration>,
+    /// How long `basic_publish` may wait for room in the publish queue (e.g. while the broker
+    /// holds the connection blocked) before failing with [`Error::Timeout`]. `None` (the
+    /// default): wait as long as the connection lives.
+    pub publish_timeout: Option<Duration>,
+    /// How long `close` waits for the broker's `close-ok` before dropping the socket.
+    pub close_timeout: Duration,
+    /// An extra collector of client metrics (for example one shared by every connection of
+    /// the process); each connection also keeps its own counters, see `Connection::metrics`.
+    pub metrics: Option<Arc<dyn MetricsCollector>>,
 }
 
 impl Default for ConnectionOptions {
     fn default() -> Self {
         ConnectionOptions {
-            hosts: vec![HostAddr {
-                host: "localhost".into(),
-                port: 5672,
-            }],
-            tls: None,
+            hosts: vec![HostAddr::new("localhost", 5672)],
             config: ConnectionConfig::default(),
             connection_timeout: Duration::from_secs(30),
+            recovery: RecoveryOptions::default(),
+            limits: ClientLimits::default(),
+            rpc_timeout: Some(Duration::from_secs(600)),
+            publish_timeout: None,
+            close_timeout: Duration::from_secs(10),
+            metrics: None,
         }
     }
 }
@@ -97,7 +189,6 @@ impl ConnectionOptions {
             decode(host)?
         };
         let port = url.port().unwrap_or(if tls { 5671 } else { 5672 });
-        opts.hosts = vec![HostAddr { host, port }];
         if !url.username().is_empty() {
             // An absent password keeps the default; an empty one (`user:@`) is empty.
             let password = match url.password() {
@@ -111,17 +202,18 @@ impl ConnectionOptions {
         } else if let Some(p) = url.password() {
             opts.config.credentials.password = decode(p)?;
         }
+        // RabbitMQ's URI spec: no path at all means the default vhost "/", while an empty
+        // path segment (`amqp://host/`) names the vhost "".
         let path = url.path();
-        let vhost = path.strip_prefix('/').unwrap_or(path);
-        if vhost.contains('/') {
-            return Err(Error::InvalidUri(format!(
-                "{uri:?}: vhost must be one path segment; write / as %2f"
-            )));
-        }
-        opts.config.vhost = if vhost.is_empty() {
-            "/".into()
-        } else {
-            decode(vhost)?
+        opts.config.vhost = match path.strip_prefix('/') {
+            None if path.is_empty() => "/".into(),
+            None => return Err(Error::InvalidUri(format!("{uri:?}: bad path"))),
+            Some(vhost) if vhost.contains('/') => {
+                return Err(Error::InvalidUri(format!(
+                    "{uri:?}: vhost must be one path segment; write / as %2f"
+                )))
+            }
+            Some(vhost) => decode(vhost)?,
         };
         let mut tls_opts = TlsOptions::default();
         for (key, value) in url.query_pairs() {
@@ -158,14 +250,17 @@ impl ConnectionOptions {
                 "{uri:?}: frame_max must be 0 or at least 4096"
             )));
         }
-        if tls {
-            opts.tls = Some(tls_opts);
-        }
+        opts.hosts = vec![HostAddr {
+            host,
+            port,
+            tls: tls.then_some(tls_opts),
+        }];
         Ok(opts)
     }
 
-    /// Options trying each URI's host in order; credentials, vhost and settings come from the
-    /// first URI.
+    /// Options trying each URI's host in order (and in rotation during recovery). Each host
+    /// keeps its own scheme, port and TLS settings; credentials, vhost and the other settings
+    /// come from the first URI.
     pub fn from_uris<S: AsRef<str>>(uris: &[S]) -> Result<Self> {
         let (first, rest) = uris
             .split_first()
@@ -176,6 +271,18 @@ impl ConnectionOptions {
             opts.hosts.extend(other.hosts);
         }
         Ok(opts)
+    }
+
+    /// These options with automatic recovery switched off: a lost connection then ends every
+    /// handle with the error, as a plain AMQP client does.
+    pub fn without_recovery(mut self) -> Self {
+        self.recovery.enabled = false;
+        self
+    }
+
+    /// Whether any host uses TLS.
+    pub fn uses_tls(&self) -> bool {
+        self.hosts.iter().any(|h| h.tls.is_some())
     }
 }
 

@@ -80,7 +80,15 @@ pub async fn connect(
     TlsConnector::from(Arc::new(config))
         .connect(server_name, tcp)
         .await
-        .map_err(|e| tls_err("handshake", e))
+        .map_err(|e| {
+            // rustls reports certificate and protocol failures as InvalidData; anything else
+            // (a reset, an early EOF) is the network's doing, and worth retrying.
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                tls_err("handshake", e)
+            } else {
+                Error::from(e)
+            }
+        })
 }
 
 /// Verifier for `verify=verify_none`: checks signatures but trusts any certificate.

@@ -28,6 +28,22 @@ pub struct ContentHeader {
     pub properties: BasicProperties,
 }
 
+/// A content header frame that was whole but whose properties could not be decoded: what is
+/// known of it, so that its channel (and only it) can be dealt with and its body frames
+/// skipped. Reported as [`DecodeError::Properties`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("content header on channel {channel}: properties could not be decoded: {cause}")]
+pub struct UndecodableProperties {
+    /// The channel the header arrived on.
+    pub channel: u16,
+    /// Class of the method the content belongs to.
+    pub class_id: u16,
+    /// Total body size the header announced: that many body octets follow.
+    pub body_size: u64,
+    /// What was wrong with the properties.
+    pub cause: DecodeError,
+}
+
 /// One decoded frame.
 // Frames live briefly on the stack; boxing the header would cost an allocation per message.
 #[allow(clippy::large_enum_variant)]
@@ -120,18 +136,28 @@ pub fn decode_frame(buf: &mut BytesMut, frame_max: u32) -> Result<Option<Frame>,
     frame.truncate(size);
     Ok(Some(match kind {
         FRAME_METHOD => Frame::Method(channel, Method::decode(frame)?),
-        FRAME_HEADER => Frame::Header(channel, decode_content_header(frame)?),
+        FRAME_HEADER => Frame::Header(channel, decode_content_header(channel, frame)?),
         FRAME_BODY => Frame::Body(channel, frame),
         _ => Frame::Heartbeat(channel),
     }))
 }
 
-fn decode_content_header(payload: Bytes) -> Result<ContentHeader, DecodeError> {
+fn decode_content_header(channel: u16, payload: Bytes) -> Result<ContentHeader, DecodeError> {
     let mut r = Reader::new(payload);
+    // Class, weight and body size are the frame's own structure (RabbitMQ's reader refuses a
+    // header without them with 501); the properties are the message's, decoded by RabbitMQ
+    // only when the message is handled, and their failure concerns that message alone.
     let class_id = r.u16()?;
     let _weight = r.u16()?;
     let body_size = r.u64()?;
-    let properties = BasicProperties::decode(&mut r)?;
+    let properties = BasicProperties::decode(&mut r).map_err(|cause| {
+        DecodeError::Properties(Box::new(UndecodableProperties {
+            channel,
+            class_id,
+            body_size,
+            cause,
+        }))
+    })?;
     Ok(ContentHeader {
         class_id,
         body_size,

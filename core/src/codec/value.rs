@@ -1,5 +1,5 @@
 //! AMQP field values: short and long strings, field tables and arrays with every type RabbitMQ
-//! understands (`t b B s u I i l f d D S A T F V x`).
+//! understands (`t b B s u I i l L f d D S A T F V x`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -184,7 +184,38 @@ pub struct Decimal {
     pub value: u32,
 }
 
-/// One value in a field table or array. The variant names follow RabbitMQ's type letters.
+/// One value in a field table or array.
+///
+/// The type letters are RabbitMQ's, not the 0-9-1 spec's grammar (RabbitMQ's errata: the spec
+/// and the Qpid/0-10 letters disagree on `s`, `u`, `i`, `l`...; every RabbitMQ client follows
+/// RabbitMQ). Checked against RabbitMQ 3.10's `rabbit_binary_parser` (decoding) and
+/// `rabbit_binary_generator` (encoding), and on the wire against RabbitMQ 3.10.8. All values
+/// are big-endian.
+///
+/// | letter | variant | width and sign on the wire | RabbitMQ's name |
+/// |---|---|---|---|
+/// | `t` | [`Boolean`](Self::Boolean) | 1 octet; any non-zero octet is true, true is written as 1 | `bool` |
+/// | `b` | [`ShortShortInt`](Self::ShortShortInt) | 8-bit signed | `byte` |
+/// | `B` | [`ShortShortUInt`](Self::ShortShortUInt) | 8-bit unsigned | `unsignedbyte` |
+/// | `s` | [`ShortInt`](Self::ShortInt) | 16-bit signed | `short` |
+/// | `u` | [`ShortUInt`](Self::ShortUInt) | 16-bit unsigned | `unsignedshort` |
+/// | `I` | [`LongInt`](Self::LongInt) | 32-bit signed | `signedint` |
+/// | `i` | [`LongUInt`](Self::LongUInt) | 32-bit unsigned | `unsignedint` |
+/// | `l` | [`LongLongInt`](Self::LongLongInt) | 64-bit signed | `long` |
+/// | `L` | [`LongLongUInt`](Self::LongLongUInt) | 64 bits, which RabbitMQ reads as **signed** | `long` (decoded only; re-encoded as `l`) |
+/// | `f` | [`Float`](Self::Float) | IEEE 754 single | `float` |
+/// | `d` | [`Double`](Self::Double) | IEEE 754 double | `double` |
+/// | `D` | [`Decimal`](Self::Decimal) | scale: 8-bit unsigned, then value: 32-bit **unsigned** | `decimal` |
+/// | `S` | [`LongString`](Self::LongString) | 32-bit unsigned length, then octets | `longstr` |
+/// | `x` | [`ByteArray`](Self::ByteArray) | 32-bit unsigned length, then octets | `binary` |
+/// | `T` | [`Timestamp`](Self::Timestamp) | 64-bit unsigned, seconds since the epoch | `timestamp` |
+/// | `A` | [`Array`](Self::Array) | 32-bit unsigned length in octets, then values (letter + value) | `array` |
+/// | `F` | [`Table`](Self::Table) | 32-bit unsigned length in octets, then (shortstr key, letter + value) | `table` |
+/// | `V` | [`Void`](Self::Void) | nothing | `void` |
+///
+/// Any other letter is [`DecodeError::UnknownFieldType`]. RabbitMQ has no clause for it: its
+/// parser crashes, which closes the socket without a word when the table is a method argument,
+/// and the whole connection with 541 when it is in a published message's properties.
 #[derive(Debug, Clone)]
 pub enum FieldValue {
     /// `t`
@@ -203,6 +234,12 @@ pub enum FieldValue {
     LongUInt(u32),
     /// `l`
     LongLongInt(i64),
+    /// `L`: the spec's unsigned 64-bit integer. Kept as the 64 bits that came, so a table is
+    /// relayed byte for byte, but RabbitMQ reads these bits as a signed `long` (as it reads
+    /// `l`; its errata and rabbitmq-server#1093): 2^64-1 is -1 to it, which is what
+    /// [`FieldValue::as_i64`] returns, and a table RabbitMQ re-encodes carries it as `l`.
+    /// Use [`FieldValue::LongLongInt`] for values that must mean the same to every peer.
+    LongLongUInt(u64),
     /// `f`
     Float(f32),
     /// `d`
@@ -236,6 +273,7 @@ impl PartialEq for FieldValue {
             (LongInt(a), LongInt(b)) => a == b,
             (LongUInt(a), LongUInt(b)) => a == b,
             (LongLongInt(a), LongLongInt(b)) => a == b,
+            (LongLongUInt(a), LongLongUInt(b)) => a == b,
             (Float(a), Float(b)) => a.to_bits() == b.to_bits(),
             (Double(a), Double(b)) => a.to_bits() == b.to_bits(),
             (Decimal(a), Decimal(b)) => a == b,
@@ -263,6 +301,7 @@ impl FieldValue {
             LongInt(_) => b'I',
             LongUInt(_) => b'i',
             LongLongInt(_) => b'l',
+            LongLongUInt(_) => b'L',
             Float(_) => b'f',
             Double(_) => b'd',
             Decimal(_) => b'D',
@@ -275,7 +314,9 @@ impl FieldValue {
         }
     }
 
-    /// The value as a signed integer, whatever its integer width.
+    /// The value as a signed integer, whatever its integer width: the integer RabbitMQ sees.
+    /// So `L` is read as signed, as RabbitMQ reads it, and a timestamp above `i64::MAX`
+    /// (which RabbitMQ reads as unsigned) is `None`.
     pub fn as_i64(&self) -> Option<i64> {
         use FieldValue::*;
         Some(match *self {
@@ -286,6 +327,8 @@ impl FieldValue {
             LongInt(v) => v.into(),
             LongUInt(v) => v.into(),
             LongLongInt(v) => v,
+            // Reinterpreting the bits is the point: RabbitMQ decodes `L` as a signed 64-bit.
+            LongLongUInt(v) => v as i64,
             Timestamp(v) => i64::try_from(v).ok()?,
             _ => return None,
         })
@@ -330,7 +373,7 @@ impl FieldValue {
             Boolean(_) | ShortShortInt(_) | ShortShortUInt(_) => 1,
             ShortInt(_) | ShortUInt(_) => 2,
             LongInt(_) | LongUInt(_) | Float(_) => 4,
-            LongLongInt(_) | Double(_) | Timestamp(_) => 8,
+            LongLongInt(_) | LongLongUInt(_) | Double(_) | Timestamp(_) => 8,
             Decimal(_) => 5,
             LongString(s) => 4 + s.len(),
             Array(items) => 4 + items.iter().map(FieldValue::encoded_len).sum::<usize>(),
@@ -352,6 +395,7 @@ impl FieldValue {
             LongInt(v) => out.put_i32(*v),
             LongUInt(v) => out.put_u32(*v),
             LongLongInt(v) => out.put_i64(*v),
+            LongLongUInt(v) => out.put_u64(*v),
             Float(v) => out.put_f32(*v),
             Double(v) => out.put_f64(*v),
             Decimal(d) => {
@@ -380,6 +424,7 @@ impl FieldValue {
             b'I' => LongInt(r.u32()? as i32),
             b'i' => LongUInt(r.u32()?),
             b'l' => LongLongInt(r.u64()? as i64),
+            b'L' => LongLongUInt(r.u64()?),
             b'f' => Float(f32::from_bits(r.u32()?)),
             b'd' => Double(f64::from_bits(r.u64()?)),
             b'D' => Decimal(self::Decimal {
@@ -539,8 +584,20 @@ impl FieldTable {
         out[len_at..len_at + 4].copy_from_slice(&len.to_be_bytes());
     }
 
+    /// Decodes a table that is a method argument or a property.
+    ///
+    /// The table's length prefix is part of its method's or header's layout: a length that
+    /// runs past the frame is [`DecodeError::Truncated`] (RabbitMQ: 501 "cannot decode").
+    /// What is inside is the table's own business: a key or value that runs past the end of
+    /// the table (or of an array or table nested in it) is [`DecodeError::TableTruncated`],
+    /// which, like an unknown type letter, RabbitMQ's table parser does not survive.
     pub(crate) fn decode(r: &mut Reader) -> Result<Self, DecodeError> {
-        FieldTable::decode_nested(r, 0)
+        let len = r.u32()? as usize;
+        let inner = r.sub_reader(len)?;
+        FieldTable::decode_entries(inner, 0).map_err(|e| match e {
+            DecodeError::Truncated => DecodeError::TableTruncated,
+            other => other,
+        })
     }
 
     /// Decodes a table inside `depth` enclosing tables and arrays.
@@ -549,7 +606,11 @@ impl FieldTable {
             return Err(DecodeError::TooDeep);
         }
         let len = r.u32()? as usize;
-        let mut inner = r.sub_reader(len)?;
+        FieldTable::decode_entries(r.sub_reader(len)?, depth)
+    }
+
+    /// Decodes the entries of a table whose length prefix has been read.
+    fn decode_entries(mut inner: Reader, depth: usize) -> Result<Self, DecodeError> {
         let mut entries = Vec::new();
         while !inner.is_empty() {
             let key = inner.short_string()?;

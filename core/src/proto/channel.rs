@@ -89,6 +89,10 @@ pub(crate) struct ChannelState {
     pub next_publish_seq: Option<u64>,
     /// Whether the broker lets us publish (`channel.flow`).
     pub flow_active: bool,
+    /// We closed the channel because the broker sent content we could not decode, and told
+    /// the application so with `Event::ChannelClosed`: the `close-ok` that ends the closing
+    /// answers nothing the application asked for, and is not reported.
+    pub closed_on_error: bool,
 }
 
 impl ChannelState {
@@ -99,6 +103,7 @@ impl ChannelState {
             content: None,
             next_publish_seq: None,
             flow_active: true,
+            closed_on_error: false,
         }
     }
 }

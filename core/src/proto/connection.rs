@@ -1,6 +1,10 @@
 //! The client side of an AMQP connection as a sans-IO state machine.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+// Looked up three times per delivered message: foldhash, not SipHash (the keys are channel
+// numbers this connection chose).
+use foldhash::{HashMap, HashMapExt};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -11,6 +15,7 @@ use crate::codec::{
     self, BasicProperties, ChannelCloseOk, ChannelFlowOk, ChannelOpen, ConnectionClose,
     ConnectionCloseOk, ConnectionOpen, ConnectionSecureOk, ConnectionStartOk, ConnectionTuneOk,
     FieldTable, FieldValue, Frame, LongString, Method, ReplyCode, ShortString,
+    UndecodableProperties,
 };
 use crate::error::{AmqpError, Error};
 
@@ -95,6 +100,10 @@ pub struct ConnectionConfig {
     pub client_properties: FieldTable,
     /// Locale sent in `start-ok`.
     pub locale: String,
+    /// Largest incoming message body accepted: a content header announcing more closes its
+    /// channel (reply code 311, [`Error::MessageTooLarge`]) before anything is allocated.
+    /// RabbitMQ's `max_message_size` default, 128 MiB. 0: no limit.
+    pub max_message_size: u64,
 }
 
 impl Default for ConnectionConfig {
@@ -109,6 +118,7 @@ impl Default for ConnectionConfig {
             connection_name: None,
             client_properties: FieldTable::new(),
             locale: "en_US".into(),
+            max_message_size: 128 * 1024 * 1024,
         }
     }
 }
@@ -176,6 +186,19 @@ pub enum Event {
         channel: u16,
         /// Why.
         error: AmqpError,
+    },
+    /// This client closed a channel because the broker sent content it refuses: a message
+    /// larger than `max_message_size` (311, [`Error::MessageTooLarge`]) or whose properties
+    /// cannot be decoded (406 naming the method that carried it, [`Error::BadContent`]). The
+    /// `channel.close` has been queued; the channel's frames are discarded until its
+    /// `close-ok`, which is not reported.
+    ChannelFailed {
+        /// The channel.
+        channel: u16,
+        /// The `channel.close` sent.
+        close: AmqpError,
+        /// The error for the channel's waiters.
+        error: Error,
     },
     /// A message for a consumer.
     Delivery {
@@ -253,6 +276,9 @@ pub struct ClientConnection {
     blocked: bool,
     /// `server-properties` from `connection.start`, reported with [`Event::Connected`].
     pending_server_properties: Option<FieldTable>,
+    /// The driver stopped reading (the application is behind): missed heartbeats cannot be
+    /// detected meanwhile, since the broker's frames wait unread in the socket.
+    input_paused: bool,
 }
 
 impl ClientConnection {
@@ -279,6 +305,7 @@ impl ClientConnection {
             last_sent: now,
             blocked: false,
             pending_server_properties: None,
+            input_paused: false,
         }
     }
 
@@ -363,6 +390,12 @@ impl ClientConnection {
                     }
                 }
                 Ok(None) => return,
+                // Only that message's header is bad; its frame was whole and consumed.
+                Err(codec::DecodeError::Properties(bad)) => {
+                    if let Err(e) = self.handle_undecodable_header(*bad) {
+                        return self.fail_with_close(e);
+                    }
+                }
                 Err(e) => {
                     buf.clear();
                     let code = e.reply_code();
@@ -396,7 +429,22 @@ impl ClientConnection {
             return None;
         }
         let hb = self.heartbeat_interval()?;
-        Some((self.last_sent + hb / 2).min(self.last_received + hb * 2))
+        let send = self.last_sent + hb / 2;
+        if self.input_paused {
+            return Some(send);
+        }
+        Some(send.min(self.last_received + hb * 2))
+    }
+
+    /// The driver stops (`true`) or resumes (`false`) reading the socket, e.g. because the
+    /// application's delivery buffers are full. While input is paused, heartbeats are still
+    /// sent but missed heartbeats are not detected (the broker's frames wait in the socket);
+    /// on resume the broker gets a fresh two intervals.
+    pub fn set_input_paused(&mut self, paused: bool, now: Instant) {
+        if self.input_paused && !paused {
+            self.last_received = now;
+        }
+        self.input_paused = paused;
     }
 
     /// Sends a heartbeat if the link has been idle for half the interval, and fails the
@@ -408,7 +456,7 @@ impl ClientConnection {
         if self.status == ConnectionStatus::Closed {
             return;
         }
-        if now >= self.last_received + hb * 2 {
+        if !self.input_paused && now >= self.last_received + hb * 2 {
             return self.fail(Error::MissedHeartbeats);
         }
         if now >= self.last_sent + hb / 2 {
@@ -462,6 +510,32 @@ impl ClientConnection {
             }
         }
         Err(Error::ChannelsExhausted(max))
+    }
+
+    /// Opens channel number `id` (recovery reopens channels on their old numbers).
+    pub fn open_channel_numbered(&mut self, id: u16) -> Result<(), Error> {
+        self.ensure_open()?;
+        let max = if self.tuning.channel_max == 0 {
+            u16::MAX
+        } else {
+            self.tuning.channel_max
+        };
+        if id == 0 || id > max {
+            return Err(Error::ChannelsExhausted(max));
+        }
+        match self.channels.entry(id) {
+            std::collections::hash_map::Entry::Occupied(_) => Err(Error::InvalidState(format!(
+                "channel {id} is already in use"
+            ))),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let mut state = ChannelState::new();
+                let open: Method = ChannelOpen::default().into();
+                state.awaiting.push_back(open.info().replies);
+                v.insert(state);
+                self.outgoing.push_method(id, &open);
+                Ok(())
+            }
+        }
     }
 
     /// Sends a method on an open channel (or on channel 0 for connection methods such as
@@ -771,24 +845,29 @@ impl ClientConnection {
             // After our `channel.close`, everything but close/close-ok is discarded, including
             // content the broker had in flight (its header and body frames are dropped too).
             state.content = None;
+            let reported = !state.closed_on_error;
             match method {
                 Method::ChannelCloseOk(_) => {
                     self.channels.remove(&ch);
-                    self.events.push_back(Event::Reply {
-                        channel: ch,
-                        method,
-                        content: None,
-                    });
+                    if reported {
+                        self.events.push_back(Event::Reply {
+                            channel: ch,
+                            method,
+                            content: None,
+                        });
+                    }
                 }
                 Method::ChannelClose(_) => {
                     // Both sides closed at once: answer, and treat as our close completing.
                     self.outgoing.push_method(ch, &ChannelCloseOk {}.into());
                     self.channels.remove(&ch);
-                    self.events.push_back(Event::Reply {
-                        channel: ch,
-                        method: ChannelCloseOk {}.into(),
-                        content: None,
-                    });
+                    if reported {
+                        self.events.push_back(Event::Reply {
+                            channel: ch,
+                            method: ChannelCloseOk {}.into(),
+                            content: None,
+                        });
+                    }
                 }
                 _ => {}
             }
@@ -925,11 +1004,67 @@ impl ClientConnection {
                 format!("content header for class {}", header.class_id),
             ));
         }
+        let max = self.config.max_message_size;
+        if max != 0 && header.body_size > max {
+            self.refuse_content(ch, header.body_size, max);
+            return Ok(());
+        }
         let empty = header.body_size == 0;
         partial.header = Some(header);
         if empty {
             self.finish_content(ch);
         }
+        Ok(())
+    }
+
+    /// A content header whose properties could not be decoded (an unknown field type in
+    /// `headers`, a truncated property...). The frame was whole, so the stream is in step and
+    /// only this message is lost. RabbitMQ decodes properties in the channel that handles the
+    /// message, so that is the scope here too: the channel is closed with 406 naming the
+    /// problem and the method that carried the content, its body frames and anything else in
+    /// flight on it are dropped, and the connection and other channels carry on. A header
+    /// that is unexpected in itself (no method awaiting it, another class) is the same
+    /// connection error as in [`Self::handle_header`].
+    fn handle_undecodable_header(
+        &mut self,
+        bad: UndecodableProperties,
+    ) -> Result<(), (ReplyCode, String)> {
+        let ch = bad.channel;
+        if self.status == ConnectionStatus::Closing {
+            return Ok(());
+        }
+        let without_method = || {
+            (
+                ReplyCode::UnexpectedFrame,
+                format!("content header on channel {ch} without a method"),
+            )
+        };
+        let state = self.channels.get_mut(&ch).ok_or_else(without_method)?;
+        if state.status == ChannelStatus::Closing {
+            return Ok(()); // Content in flight when the channel was closed.
+        }
+        let partial = state
+            .content
+            .take_if(|p| p.header.is_none())
+            .ok_or_else(without_method)?;
+        if bad.class_id != BasicProperties::CLASS_ID {
+            return Err((
+                ReplyCode::FrameError,
+                format!("content header for class {}", bad.class_id),
+            ));
+        }
+        let method = &partial.method;
+        let error = AmqpError {
+            reply_code: ReplyCode::PreconditionFailed as u16,
+            reply_text: format!(
+                "cannot decode the properties of a {} on channel {ch}: {}",
+                method.name(),
+                bad.cause
+            ),
+            class_id: method.class_id(),
+            method_id: method.method_id(),
+        };
+        self.fail_channel(ch, error.clone(), Error::BadContent(error));
         Ok(())
     }
 
@@ -968,6 +1103,42 @@ impl ClientConnection {
             self.finish_content(ch);
         }
         Ok(())
+    }
+
+    /// A message larger than `max_message_size` is announced: close its channel rather than
+    /// buffer it. The body frames that follow are discarded while the channel closes.
+    fn refuse_content(&mut self, ch: u16, size: u64, max: u64) {
+        let close = AmqpError::new(
+            ReplyCode::ContentTooLarge,
+            format!("message of {size} bytes exceeds the client's max_message_size {max}"),
+        );
+        self.fail_channel(ch, close, Error::MessageTooLarge { size, max });
+    }
+
+    /// Closes channel `ch` from this side with `close`, because of what the broker sent;
+    /// reports [`Event::ChannelFailed`].
+    fn fail_channel(&mut self, ch: u16, close: AmqpError, error: Error) {
+        let Some(state) = self.channels.get_mut(&ch) else {
+            return;
+        };
+        state.content = None;
+        state.status = ChannelStatus::Closing;
+        state.closed_on_error = true;
+        // Requests awaiting replies are failed by the driver; the close-ok is the only reply
+        // still expected.
+        state.awaiting.clear();
+        let method = codec::ChannelClose {
+            reply_code: close.reply_code,
+            reply_text: ShortString::truncating(&close.reply_text),
+            class_id: close.class_id,
+            method_id: close.method_id,
+        };
+        self.outgoing.push_method(ch, &method.into());
+        self.events.push_back(Event::ChannelFailed {
+            channel: ch,
+            close,
+            error,
+        });
     }
 
     fn finish_content(&mut self, ch: u16) {

@@ -82,7 +82,7 @@ async fn server_properties_and_tuning_are_exposed() {
     conn.close().await.unwrap();
     assert!(!conn.is_open());
     match within("connection event", events.recv()).await {
-        Ok(ConnectionEvent::Closed(None)) => {}
+        Some(ConnectionEvent::Closed(None)) => {}
         other => panic!("expected Closed(None) after close, got {other:?}"),
     }
 }

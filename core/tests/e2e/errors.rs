@@ -613,8 +613,10 @@ async fn closed_channel_and_connection_refuse_further_use() {
 #[tokio::test]
 async fn immediate_publish_is_a_connection_error_540() {
     // RabbitMQ does not implement `immediate` and closes the connection with 540
-    // NOT_IMPLEMENTED (documented in its spec-differences page).
-    let (conn, ch) = open().await;
+    // NOT_IMPLEMENTED (documented in its spec-differences page). Without recovery: this is
+    // about how the connection ends.
+    let conn = connect_without_recovery().await;
+    let ch = within("channel.open", conn.open_channel()).await.unwrap();
     let q = temp_queue(&ch, "immediate").await;
     let mut events = conn.events();
     let mut consumer = within(
@@ -662,7 +664,7 @@ async fn immediate_publish_is_a_connection_error_540() {
         err.amqp()
     );
     match within("connection event", events.recv()).await {
-        Ok(warren_core::client::ConnectionEvent::Closed(Some(e))) => {
+        Some(warren_core::client::ConnectionEvent::Closed(Some(e))) => {
             assert_eq!(e.reply_code(), Some(540))
         }
         other => panic!("expected a Closed event, got {other:?}"),

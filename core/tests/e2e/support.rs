@@ -68,6 +68,16 @@ pub async fn connect() -> Connection {
         .expect("connect to the broker under test (is it running? set WARREN_TEST_URI)")
 }
 
+/// Connects without automatic recovery, for tests of how a connection ends.
+pub async fn connect_without_recovery() -> Connection {
+    let options = ConnectionOptions::from_uri(&uri())
+        .expect("WARREN_TEST_URI is a valid AMQP URI")
+        .without_recovery();
+    within("connect", Connection::connect_with(options))
+        .await
+        .expect("connect to the broker under test")
+}
+
 /// A connection and one channel on it.
 pub async fn open() -> (Connection, Channel) {
     let conn = connect().await;

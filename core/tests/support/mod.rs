@@ -66,6 +66,7 @@ pub fn any_scalar_value() -> impl Strategy<Value = FieldValue> {
         any::<i32>().prop_map(FieldValue::LongInt),
         any::<u32>().prop_map(FieldValue::LongUInt),
         any::<i64>().prop_map(FieldValue::LongLongInt),
+        any::<u64>().prop_map(FieldValue::LongLongUInt),
         any_f32().prop_map(FieldValue::Float),
         any_f64().prop_map(FieldValue::Double),
         (any::<u8>(), any::<u32>())

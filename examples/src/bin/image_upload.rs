@@ -48,13 +48,23 @@ async fn image_upload(args: Args) -> Result<()> {
         .exchange_declare(
             EXCHANGE,
             "fanout",
-            ExchangeDeclareOptions::default(),
+            ExchangeDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
             FieldTable::new(),
         )
         .await?;
     for queue in SERVICES {
         setup
-            .queue_declare(queue, QueueDeclareOptions::default(), FieldTable::new())
+            .queue_declare(
+                queue,
+                QueueDeclareOptions {
+                    durable: true,
+                    ..Default::default()
+                },
+                FieldTable::new(),
+            )
             .await?;
         // A fanout exchange ignores the routing key; the binding key can be anything.
         setup

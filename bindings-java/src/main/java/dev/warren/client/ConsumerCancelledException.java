@@ -1,0 +1,10 @@
+package dev.warren.client;
+
+/** A consumer was cancelled by the broker while a caller waited on it. */
+public class ConsumerCancelledException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** A cancellation. */
+    public ConsumerCancelledException() {
+    }
+}

@@ -1,0 +1,117 @@
+package dev.warren.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Automatic recovery after warren-broker is killed with SIGKILL and started again: the
+ * consumer goes on and the RecoveryListener is called. Runs where the build says which
+ * warren-broker binary to start ({@code warren.test.brokerCommand}).
+ */
+class RecoveryTest {
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void awaitPort(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("warren-broker did not listen on " + port);
+    }
+
+    private static Process start(String command, int port, Path dataDir) throws Exception {
+        Process p = new ProcessBuilder(command, "--listen", "127.0.0.1:" + port, "--data-dir", dataDir.toString())
+                .redirectErrorStream(true).redirectOutput(new File(dataDir.toFile(), "broker.log")).start();
+        awaitPort(port);
+        return p;
+    }
+
+    @Test
+    void consumersContinueAfterTheBrokerIsKilledAndRestarted() throws Exception {
+        String command = System.getProperty("warren.test.brokerCommand", "");
+        assumeTrue(Brokers.isWarren() && !command.isEmpty(),
+                "runs in the warren-broker round, given its binary (warren.test.brokerCommand)");
+        int port = freePort();
+        Path dataDir = Files.createTempDirectory("warren-java-recovery");
+        Process broker = start(command, port, dataDir);
+        try {
+            ConnectionFactory f = new ConnectionFactory();
+            f.setUri("amqp://guest:guest@127.0.0.1:" + port + "/%2f");
+            f.setNetworkRecoveryInterval(200);
+            CountDownLatch started = new CountDownLatch(1);
+            CountDownLatch recovered = new CountDownLatch(1);
+            try (Connection conn = f.newConnection()) {
+                ((Recoverable) conn).addRecoveryListener(new RecoveryListener() {
+                    @Override
+                    public void handleRecovery(Recoverable recoverable) {
+                        recovered.countDown();
+                    }
+
+                    @Override
+                    public void handleRecoveryStarted(Recoverable recoverable) {
+                        started.countDown();
+                    }
+                });
+                Channel ch = conn.createChannel();
+                String q = "java-recovery-" + port;
+                ch.queueDeclare(q, true, false, false, null);
+                Set<String> seen = ConcurrentHashMap.newKeySet();
+                ch.basicConsume(q, false, (t, d) -> {
+                    seen.add(new String(d.getBody(), StandardCharsets.UTF_8));
+                    ch.basicAck(d.getEnvelope().getDeliveryTag(), false);
+                }, t -> { });
+                for (int i = 0; i < 10; i++) {
+                    ch.basicPublish("", q, null, ("before-" + i).getBytes(StandardCharsets.UTF_8));
+                }
+                waitFor(() -> seen.size() == 10);
+
+                broker.destroyForcibly().waitFor();
+                broker = start(command, port, dataDir);
+
+                assertTrue(started.await(30, TimeUnit.SECONDS), "recovery never started");
+                assertTrue(recovered.await(30, TimeUnit.SECONDS), "recovery never finished");
+                for (int i = 0; i < 10; i++) {
+                    ch.basicPublish("", q, null, ("after-" + i).getBytes(StandardCharsets.UTF_8));
+                }
+                waitFor(() -> seen.size() == 20);
+                assertEquals(20, seen.size());
+                assertTrue(conn.isOpen());
+            }
+        } finally {
+            broker.destroyForcibly().waitFor();
+        }
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met in 20 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+}

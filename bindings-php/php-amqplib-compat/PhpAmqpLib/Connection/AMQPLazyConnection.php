@@ -1,0 +1,17 @@
+<?php
+
+namespace PhpAmqpLib\Connection;
+
+/** php-amqplib's lazy variant of AMQPStreamConnection: connects on first use. */
+class AMQPLazyConnection extends AMQPStreamConnection
+{
+    protected function setTarget(array $uris, array $options, int $heartbeat, float $readTimeout, float $rpcTimeout, bool $connectNow): void
+    {
+        parent::setTarget($uris, $options, $heartbeat, $readTimeout, $rpcTimeout, false);
+    }
+
+    public function connectOnConstruct(): bool
+    {
+        return false;
+    }
+}

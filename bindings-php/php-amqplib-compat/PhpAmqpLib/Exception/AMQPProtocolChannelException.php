@@ -1,0 +1,8 @@
+<?php
+
+namespace PhpAmqpLib\Exception;
+
+/** php-amqplib's AMQPProtocolChannelException. */
+class AMQPProtocolChannelException extends AMQPProtocolException
+{
+}

@@ -1,0 +1,8 @@
+"""pika.delivery_mode."""
+
+from enum import Enum
+
+
+class DeliveryMode(Enum):
+    Transient = 1
+    Persistent = 2
