@@ -14,7 +14,7 @@ use warren_core::client::{
     BasicConsumeOptions, BasicPublishOptions, ConfirmOutcome, ConnectionOptions,
     ExchangeDeclareOptions, HostAddr, QueueDeclareOptions, TlsOptions,
 };
-use warren_core::proto::Credentials;
+use warren_core::proto::{AuthMechanism, Credentials};
 
 use crate::bridge::{self, Writer};
 use crate::error::{BridgeError, BridgeResult, ThrowNative};
@@ -131,9 +131,11 @@ pub extern "system" fn Java_dev_warren_client_impl_Native_connect<'l>(
             });
         }
         // heartbeat s, connection timeout ms, channel max, frame max, recovery, topology
-        // recovery, recovery interval ms, RPC timeout ms (0: none), close timeout ms.
-        let mut s = [0i64; 9];
-        settings.get_region(env, 0, &mut s)?;
+        // recovery, recovery interval ms, RPC timeout ms (0: none), close timeout ms, largest
+        // inbound message body (0: the core's default), SASL mechanism (0 PLAIN, 1 EXTERNAL).
+        let mut s = [0i64; 11];
+        let given = settings.len(env)?.min(s.len());
+        settings.get_region(env, 0, &mut s[..given])?;
         opts.config.credentials = Credentials {
             username: string(env, &username)?,
             password: string(env, &password)?,
@@ -157,6 +159,12 @@ pub extern "system" fn Java_dev_warren_client_impl_Native_connect<'l>(
         opts.rpc_timeout = (s[7] > 0).then(|| Duration::from_millis(s[7] as u64));
         if s[8] > 0 {
             opts.close_timeout = Duration::from_millis(s[8] as u64);
+        }
+        if s[9] > 0 {
+            opts.limits.max_message_size = s[9] as u64;
+        }
+        if s[10] == 1 {
+            opts.config.mechanism = AuthMechanism::External;
         }
         opts.config.connection_name = optional_string(env, &connection_name)?;
         opts.config.client_properties = bridge::decode_table(bytes(env, &client_properties)?)?;

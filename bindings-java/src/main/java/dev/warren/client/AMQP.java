@@ -12,8 +12,36 @@ import java.util.Objects;
  * {@code AMQP.Queue.DeclareOk}, ...).
  */
 public interface AMQP {
+    /** The protocol version and port this client speaks. */
+    class PROTOCOL {
+        /** Major version. */
+        public static final int MAJOR = 0;
+        /** Minor version. */
+        public static final int MINOR = 9;
+        /** Revision. */
+        public static final int REVISION = 1;
+        /** The IANA-assigned AMQP port. */
+        public static final int PORT = 5672;
+
+        /** Not needed: the fields are constants. */
+        public PROTOCOL() {
+        }
+    }
+
+    /** Frame type of a method frame. */
+    int FRAME_METHOD = 1;
+    /** Frame type of a content header frame. */
+    int FRAME_HEADER = 2;
+    /** Frame type of a content body frame. */
+    int FRAME_BODY = 3;
+    /** Frame type of a heartbeat frame. */
+    int FRAME_HEARTBEAT = 8;
+    /** The smallest frame-max a peer may ask for. */
+    int FRAME_MIN_SIZE = 4096;
     /** Frame end octet. */
     int FRAME_END = 206;
+    /** The message was too large for the broker. */
+    int CONTENT_TOO_LARGE = 311;
     /** Success. */
     int REPLY_SUCCESS = 200;
     /** The message could not be delivered immediately. */

@@ -1,7 +1,9 @@
 package dev.warren.client;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -844,4 +846,77 @@ public interface Channel extends ShutdownNotifier, AutoCloseable {
      * @throws IOException if it does not exist
      */
     long consumerCount(String queue) throws IOException;
+
+    /**
+     * Publishes the bytes between the buffer's position and its limit (the position moves to
+     * the limit), then tells the listener. The body is copied once into the native publish, so
+     * the buffer may be reused as soon as this returns.
+     *
+     * @param exchange the exchange
+     * @param routingKey the routing key
+     * @param mandatory return the message if no queue gets it
+     * @param immediate refused by RabbitMQ (and Warren's broker)
+     * @param props the properties, or null
+     * @param body the body, or null for an empty one
+     * @param listener told of the outcome, or null
+     * @throws IOException if the channel or connection failed
+     */
+    default void basicPublish(String exchange, String routingKey, boolean mandatory, boolean immediate,
+                              AMQP.BasicProperties props, ByteBuffer body, WriteListener listener)
+            throws IOException {
+        byte[] bytes = new byte[body == null ? 0 : body.remaining()];
+        if (body != null) {
+            body.get(bytes);
+        }
+        try {
+            basicPublish(exchange, routingKey, mandatory, immediate, props, bytes);
+        } catch (IOException | RuntimeException e) {
+            if (listener != null) {
+                listener.done(false, e);
+            }
+            throw e;
+        }
+        if (listener != null) {
+            listener.done(true, null);
+        }
+    }
+
+    /**
+     * Not supported: Warren's channel methods are typed calls into its core, which has no path
+     * for arbitrary method frames. Use the typed method instead (e.g. {@code queueDeclare}).
+     *
+     * @param method the method
+     * @throws IOException never
+     * @throws UnsupportedOperationException always
+     */
+    default void asyncRpc(Method method) throws IOException {
+        throw new UnsupportedOperationException("Channel.asyncRpc(Method) is not supported by Warren: call the "
+                + "typed channel method for " + method + " instead");
+    }
+
+    /**
+     * Not supported: see {@link #asyncRpc(Method)}.
+     *
+     * @param method the method
+     * @return never
+     * @throws IOException never
+     * @throws UnsupportedOperationException always
+     */
+    default Command rpc(Method method) throws IOException {
+        throw new UnsupportedOperationException("Channel.rpc(Method) is not supported by Warren: call the typed "
+                + "channel method for " + method + " instead");
+    }
+
+    /**
+     * Not supported: see {@link #asyncRpc(Method)}.
+     *
+     * @param method the method
+     * @return never
+     * @throws IOException never
+     * @throws UnsupportedOperationException always
+     */
+    default CompletableFuture<Command> asyncCompletableRpc(Method method) throws IOException {
+        throw new UnsupportedOperationException("Channel.asyncCompletableRpc(Method) is not supported by Warren: "
+                + "call the typed channel method for " + method + " instead");
+    }
 }

@@ -1,5 +1,7 @@
 package dev.warren.client;
 
+import dev.warren.client.impl.CredentialsProvider;
+import dev.warren.client.impl.DefaultExceptionHandler;
 import dev.warren.client.impl.WarrenConnection;
 import java.io.IOException;
 import java.net.URI;
@@ -12,10 +14,15 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
+import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * Makes connections: set host, port, credentials and options (or a URI), then call
@@ -53,6 +60,10 @@ public class ConnectionFactory implements Cloneable {
     public static final int DEFAULT_CHANNEL_RPC_TIMEOUT = 600000;
     /** Default interval between recovery attempts, milliseconds. */
     public static final long DEFAULT_NETWORK_RECOVERY_INTERVAL = 5000;
+    /** Default work pool timeout: -1, no timeout (see {@link #setWorkPoolTimeout}). */
+    public static final int DEFAULT_WORK_POOL_TIMEOUT = -1;
+    /** Default largest inbound message body: 64 MiB, as the official client. */
+    public static final int DEFAULT_MAX_INBOUND_MESSAGE_BODY_SIZE = 1024 * 1024 * 64;
 
     private String host = DEFAULT_HOST;
     private int port = USE_DEFAULT_PORT;
@@ -73,6 +84,34 @@ public class ConnectionFactory implements Cloneable {
     /** 0: plain TCP, 1: TLS without verification (useSslProtocol()), 2: TLS verified. */
     private int tlsMode;
     private ExceptionHandler exceptionHandler = new DefaultExceptionHandler();
+    /** Told of connections, channels and messages; never null. */
+    private MetricsCollector metricsCollector = new NoOpMetricsCollector();
+    /** Where credentials come from at each connect; null: username and password above. */
+    private CredentialsProvider credentialsProvider;
+    /** The SASL mechanism (PLAIN unless EXTERNAL is chosen). */
+    private SaslConfig saslConfig = DefaultSaslConfig.PLAIN;
+    /** Kept for getSocketConfigurator(); Warren's native sockets are not java.net.Sockets. */
+    private SocketConfigurator socketConfigurator = new DefaultSocketConfigurator();
+    /** Kept for getSocketFactory(); see setSocketFactory. */
+    private SocketFactory socketFactory;
+    /** Gives the recovery interval when set (its delay for the first attempt). */
+    private RecoveryDelayHandler recoveryDelayHandler;
+    /** Accepted for compatibility; see setSharedExecutor. */
+    private ExecutorService sharedExecutor;
+    /** Accepted for compatibility; see setSharedExecutor. */
+    private ExecutorService shutdownExecutor;
+    /** Accepted for compatibility; see setSharedExecutor. */
+    private ScheduledExecutorService heartbeatExecutor;
+    /** Accepted for compatibility; see setSharedExecutor. */
+    private ExecutorService topologyRecoveryExecutor;
+    /** Kept for its getter; see setTrafficListener. */
+    private TrafficListener trafficListener = TrafficListener.NO_OP;
+    /** Kept for its getter; Warren always checks a reply's type. */
+    private boolean channelShouldCheckRpcResponseType;
+    /** Kept for its getter; see setWorkPoolTimeout. */
+    private int workPoolTimeout = DEFAULT_WORK_POOL_TIMEOUT;
+    /** The largest message body accepted from the broker, in bytes. */
+    private int maxInboundMessageBodySize = DEFAULT_MAX_INBOUND_MESSAGE_BODY_SIZE;
     /** Makes the connection's Java threads (events, dispatchers, listeners); null: Warren's own. */
     private ThreadFactory threadFactory;
 
@@ -396,6 +435,308 @@ public class ConnectionFactory implements Cloneable {
         tlsMode = 2;
     }
 
+    /**
+     * Uses TLS with the given trust manager. A trust manager that accepts every certificate
+     * (one that names no accepted issuers) turns verification off, as
+     * {@link #useSslProtocol()}; any other turns verified TLS on against the system's trusted
+     * roots, since Warren's Rust TLS stack cannot call a Java trust manager.
+     *
+     * @param protocol ignored: Warren negotiates TLS 1.2 or 1.3
+     * @param trustManager decides whether the server is verified
+     * @throws NoSuchAlgorithmException declared for compatibility
+     * @throws KeyManagementException declared for compatibility
+     */
+    public void useSslProtocol(String protocol, TrustManager trustManager)
+            throws NoSuchAlgorithmException, KeyManagementException {
+        boolean trustsAll = trustManager instanceof X509TrustManager
+                && ((X509TrustManager) trustManager).getAcceptedIssuers().length == 0;
+        tlsMode = trustsAll ? 1 : 2;
+    }
+
+    /**
+     * Uses TLS without verifying the server's certificate (for development only).
+     *
+     * @throws NoSuchAlgorithmException declared for compatibility
+     * @throws KeyManagementException declared for compatibility
+     */
+    public void useTlsWithNoVerification() throws NoSuchAlgorithmException, KeyManagementException {
+        tlsMode = 1;
+    }
+
+    /**
+     * Makes a TLS context per connection name. Warren's TLS runs in Rust: setting a factory turns
+     * verified TLS on (against the system's trusted roots); the contexts are not used.
+     *
+     * @param sslContextFactory the factory
+     */
+    public void setSslContextFactory(SslContextFactory sslContextFactory) {
+        if (sslContextFactory != null) {
+            tlsMode = 2;
+        }
+    }
+
+    /**
+     * Sets the socket factory. An {@link javax.net.ssl.SSLSocketFactory} turns verified TLS on
+     * (Warren's TLS runs in Rust, against the system's trusted roots); a plain one changes
+     * nothing, since Warren's sockets are native.
+     *
+     * @param factory the factory
+     */
+    public void setSocketFactory(SocketFactory factory) {
+        this.socketFactory = factory;
+        if (factory instanceof javax.net.ssl.SSLSocketFactory) {
+            tlsMode = 2;
+        }
+    }
+
+    /** @return the socket factory set, or null */
+    public SocketFactory getSocketFactory() {
+        return socketFactory;
+    }
+
+    /**
+     * Sets the socket configurator. Warren's sockets are native (always with TCP_NODELAY), so
+     * the configurator is kept for {@link #getSocketConfigurator()} but not called.
+     *
+     * @param socketConfigurator the configurator
+     */
+    public void setSocketConfigurator(SocketConfigurator socketConfigurator) {
+        this.socketConfigurator = socketConfigurator;
+    }
+
+    /** @return the socket configurator */
+    public SocketConfigurator getSocketConfigurator() {
+        return socketConfigurator;
+    }
+
+    /**
+     * Chooses the SASL mechanism: {@link DefaultSaslConfig#PLAIN} (the default) or
+     * {@link DefaultSaslConfig#EXTERNAL}. Other configurations make {@code newConnection} throw
+     * {@link UnsupportedOperationException}: Warren's core runs the handshake.
+     *
+     * @param saslConfig the configuration
+     */
+    public void setSaslConfig(SaslConfig saslConfig) {
+        if (saslConfig == null) {
+            throw new IllegalArgumentException("SASL configuration cannot be null");
+        }
+        this.saslConfig = saslConfig;
+    }
+
+    /** @return the SASL configuration */
+    public SaslConfig getSaslConfig() {
+        return saslConfig;
+    }
+
+    /**
+     * Where user name and password come from; asked at each connect (and recovery uses those).
+     *
+     * @param credentialsProvider the provider
+     */
+    public void setCredentialsProvider(CredentialsProvider credentialsProvider) {
+        this.credentialsProvider = credentialsProvider;
+    }
+
+    /**
+     * Told of connections and channels opened and closed, publishes, deliveries and
+     * acknowledgements (see {@link MetricsCollector}).
+     *
+     * @param metricsCollector the collector
+     */
+    public void setMetricsCollector(MetricsCollector metricsCollector) {
+        this.metricsCollector = metricsCollector == null ? new NoOpMetricsCollector() : metricsCollector;
+    }
+
+    /** @return the metrics collector ({@link NoOpMetricsCollector} by default) */
+    public MetricsCollector getMetricsCollector() {
+        return metricsCollector;
+    }
+
+    /**
+     * Sets how long recovery waits between attempts: Warren waits a fixed interval, the handler's
+     * delay for the first attempt ({@code getDelay(0)}); it replaces the network recovery
+     * interval.
+     *
+     * @param recoveryDelayHandler the handler
+     */
+    public void setRecoveryDelayHandler(RecoveryDelayHandler recoveryDelayHandler) {
+        this.recoveryDelayHandler = recoveryDelayHandler;
+    }
+
+    /** @return the recovery delay handler (a fixed one of the network recovery interval if none was set) */
+    public RecoveryDelayHandler getRecoveryDelayHandler() {
+        return recoveryDelayHandler != null ? recoveryDelayHandler
+                : new RecoveryDelayHandler.DefaultRecoveryDelayHandler(networkRecoveryInterval);
+    }
+
+    /**
+     * Accepted for compatibility. The official client runs consumer callbacks on this executor;
+     * Warren runs each channel's consumer callbacks in order on a thread of its own (made by
+     * the {@link #setThreadFactory thread factory}), which gives the same per-channel ordering,
+     * so the executor is not used.
+     *
+     * @param executor the executor
+     */
+    public void setSharedExecutor(ExecutorService executor) {
+        this.sharedExecutor = executor;
+    }
+
+    /**
+     * Accepted for compatibility: Warren's core closes connections on its own thread.
+     *
+     * @param shutdownExecutor the executor
+     */
+    public void setShutdownExecutor(ExecutorService shutdownExecutor) {
+        this.shutdownExecutor = shutdownExecutor;
+    }
+
+    /**
+     * Accepted for compatibility: Warren's core sends heartbeats on its own runtime thread.
+     *
+     * @param executor the executor
+     */
+    public void setHeartbeatExecutor(ScheduledExecutorService executor) {
+        this.heartbeatExecutor = executor;
+    }
+
+    /**
+     * Accepted for compatibility: Warren's core recovers topology itself.
+     *
+     * @param topologyRecoveryExecutor the executor
+     */
+    public void setTopologyRecoveryExecutor(ExecutorService topologyRecoveryExecutor) {
+        this.topologyRecoveryExecutor = topologyRecoveryExecutor;
+    }
+
+    /** @return the executor set with {@link #setTopologyRecoveryExecutor}, or null */
+    public ExecutorService getTopologyRecoveryExecutor() {
+        return topologyRecoveryExecutor;
+    }
+
+    /**
+     * Kept for {@link #getTrafficListener()}: Warren's frames never pass through Java, so the
+     * listener is not called.
+     *
+     * @param trafficListener the listener
+     */
+    public void setTrafficListener(TrafficListener trafficListener) {
+        this.trafficListener = trafficListener == null ? TrafficListener.NO_OP : trafficListener;
+    }
+
+    /** @return the traffic listener set ({@link TrafficListener#NO_OP} by default) */
+    public TrafficListener getTrafficListener() {
+        return trafficListener;
+    }
+
+    /** @param channelShouldCheckRpcResponseType kept for its getter (Warren always checks) */
+    public void setChannelShouldCheckRpcResponseType(boolean channelShouldCheckRpcResponseType) {
+        this.channelShouldCheckRpcResponseType = channelShouldCheckRpcResponseType;
+    }
+
+    /** @return the value set with {@link #setChannelShouldCheckRpcResponseType} */
+    public boolean isChannelShouldCheckRpcResponseType() {
+        return channelShouldCheckRpcResponseType;
+    }
+
+    /**
+     * Kept for its getter: Warren's consumer dispatch has no bounded work pool to time out on
+     * (deliveries wait in the core, within the channel's prefetch).
+     *
+     * @param workPoolTimeout milliseconds, or -1
+     */
+    public void setWorkPoolTimeout(int workPoolTimeout) {
+        this.workPoolTimeout = workPoolTimeout;
+    }
+
+    /** @return the value set with {@link #setWorkPoolTimeout} */
+    public int getWorkPoolTimeout() {
+        return workPoolTimeout;
+    }
+
+    /**
+     * The largest message body accepted from the broker; a larger one closes the connection
+     * with a frame error.
+     *
+     * @param maxInboundMessageBodySize bytes
+     */
+    public void setMaxInboundMessageBodySize(int maxInboundMessageBodySize) {
+        if (maxInboundMessageBodySize <= 0) {
+            throw new IllegalArgumentException("Max inbound message body size must be greater than 0: "
+                    + maxInboundMessageBodySize);
+        }
+        this.maxInboundMessageBodySize = maxInboundMessageBodySize;
+    }
+
+    /** Accepted for compatibility: Warren has one I/O implementation (native, non-blocking). */
+    public void useNio() {
+    }
+
+    /** Accepted for compatibility: Warren has one I/O implementation (native, non-blocking). */
+    public void useBlockingIo() {
+    }
+
+    /**
+     * Reads settings from a properties file, keys prefixed with {@code rabbitmq.} (see
+     * {@link ConnectionFactoryConfigurator}).
+     *
+     * @param propertyFileLocation a path, or {@code classpath:name}
+     * @return this factory
+     * @throws IOException if the file cannot be read
+     */
+    public ConnectionFactory load(String propertyFileLocation) throws IOException {
+        ConnectionFactoryConfigurator.load(this, propertyFileLocation);
+        return this;
+    }
+
+    /**
+     * @param propertyFileLocation a path, or {@code classpath:name}
+     * @param prefix the key prefix
+     * @return this factory
+     * @throws IOException if the file cannot be read
+     */
+    public ConnectionFactory load(String propertyFileLocation, String prefix) throws IOException {
+        ConnectionFactoryConfigurator.load(this, propertyFileLocation, prefix);
+        return this;
+    }
+
+    /**
+     * @param properties settings, keys prefixed with {@code rabbitmq.}
+     * @return this factory
+     */
+    public ConnectionFactory load(Properties properties) {
+        ConnectionFactoryConfigurator.load(this, properties);
+        return this;
+    }
+
+    /**
+     * @param properties settings
+     * @param prefix the key prefix
+     * @return this factory
+     */
+    public ConnectionFactory load(Properties properties, String prefix) {
+        ConnectionFactoryConfigurator.load(this, properties, prefix);
+        return this;
+    }
+
+    /**
+     * @param properties settings, keys prefixed with {@code rabbitmq.}
+     * @return this factory
+     */
+    public ConnectionFactory load(Map<String, String> properties) {
+        ConnectionFactoryConfigurator.load(this, properties);
+        return this;
+    }
+
+    /**
+     * @param properties settings
+     * @param prefix the key prefix
+     * @return this factory
+     */
+    public ConnectionFactory load(Map<String, String> properties, String prefix) {
+        ConnectionFactoryConfigurator.load(this, properties, prefix);
+        return this;
+    }
+
     /** Makes the TLS connection check the server's host name (verified TLS). */
     public void enableHostnameVerification() {
         tlsMode = 2;
@@ -542,6 +883,89 @@ public class ConnectionFactory implements Cloneable {
      */
     public Connection newConnection(List<Address> addrs, String clientProvidedName)
             throws IOException, TimeoutException {
+        return connect(new ListAddressResolver(addrs), clientProvidedName);
+    }
+
+    /**
+     * @param executor not used (see {@link #setSharedExecutor})
+     * @param addrs the brokers, tried in order
+     * @param clientProvidedName a name shown in the broker's management UI, or null
+     * @return a new connection
+     * @throws IOException if no broker accepted
+     * @throws TimeoutException if connecting took too long
+     */
+    public Connection newConnection(ExecutorService executor, Address[] addrs, String clientProvidedName)
+            throws IOException, TimeoutException {
+        return newConnection(addrs, clientProvidedName);
+    }
+
+    /**
+     * @param executor not used (see {@link #setSharedExecutor})
+     * @param addrs the brokers, tried in order
+     * @param clientProvidedName a name shown in the broker's management UI, or null
+     * @return a new connection
+     * @throws IOException if no broker accepted
+     * @throws TimeoutException if connecting took too long
+     */
+    public Connection newConnection(ExecutorService executor, List<Address> addrs, String clientProvidedName)
+            throws IOException, TimeoutException {
+        return newConnection(addrs, clientProvidedName);
+    }
+
+    /**
+     * @param addressResolver gives the brokers, tried in order
+     * @return a new connection
+     * @throws IOException if no broker accepted
+     * @throws TimeoutException if connecting took too long
+     */
+    public Connection newConnection(AddressResolver addressResolver) throws IOException, TimeoutException {
+        return connect(addressResolver, null);
+    }
+
+    /**
+     * @param executor not used (see {@link #setSharedExecutor})
+     * @param addressResolver gives the brokers, tried in order
+     * @return a new connection
+     * @throws IOException if no broker accepted
+     * @throws TimeoutException if connecting took too long
+     */
+    public Connection newConnection(ExecutorService executor, AddressResolver addressResolver)
+            throws IOException, TimeoutException {
+        return connect(addressResolver, null);
+    }
+
+    /**
+     * @param executor not used (see {@link #setSharedExecutor})
+     * @param addressResolver gives the brokers, tried in order
+     * @param clientProvidedName a name shown in the broker's management UI, or null
+     * @return a new connection
+     * @throws IOException if no broker accepted
+     * @throws TimeoutException if connecting took too long
+     */
+    public Connection newConnection(ExecutorService executor, AddressResolver addressResolver,
+                                    String clientProvidedName) throws IOException, TimeoutException {
+        return connect(addressResolver, clientProvidedName);
+    }
+
+    /** Connects to the first broker of the resolver's (shuffled) list that accepts. */
+    private Connection connect(AddressResolver addressResolver, String clientProvidedName)
+            throws IOException, TimeoutException {
+        int mechanism;
+        if (saslConfig == DefaultSaslConfig.PLAIN) {
+            mechanism = 0;
+        } else if (saslConfig == DefaultSaslConfig.EXTERNAL) {
+            mechanism = 1;
+        } else {
+            throw new UnsupportedOperationException("Warren's core runs the SASL handshake itself: only "
+                    + "DefaultSaslConfig.PLAIN and DefaultSaslConfig.EXTERNAL are supported, not " + saslConfig);
+        }
+        String user = username;
+        String pass = password;
+        if (credentialsProvider != null) {
+            user = credentialsProvider.getUsername();
+            pass = credentialsProvider.getPassword();
+        }
+        List<Address> addrs = addressResolver.maybeShuffle(addressResolver.getAddresses());
         if (addrs == null || addrs.isEmpty()) {
             throw new IllegalArgumentException("at least one address is needed");
         }
@@ -559,12 +983,14 @@ public class ConnectionFactory implements Cloneable {
             requestedFrameMax,
             automaticRecovery ? 1 : 0,
             topologyRecovery ? 1 : 0,
-            networkRecoveryInterval,
+            recoveryDelayHandler != null ? recoveryDelayHandler.getDelay(0) : networkRecoveryInterval,
             channelRpcTimeout,
             shutdownTimeout,
+            maxInboundMessageBodySize,
+            mechanism,
         };
-        return WarrenConnection.open(hosts.toArray(new String[0]), ports, tlsMode, username, password, virtualHost,
-                settings, clientProvidedName, clientProperties, exceptionHandler, threadFactory);
+        return WarrenConnection.open(hosts.toArray(new String[0]), ports, tlsMode, user, pass, virtualHost,
+                settings, clientProvidedName, clientProperties, exceptionHandler, threadFactory, metricsCollector);
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.warren.client;
 
 /**
- * Told of exceptions thrown by the application's callbacks (consumers, listeners); the
- * connection and the channel go on either way. Set one with
+ * Told of exceptions thrown by the application's callbacks (consumers, listeners) and of
+ * recovery failures. The default, {@link dev.warren.client.impl.DefaultExceptionHandler}, closes
+ * the channel of a consumer or listener that threw, as the official client's;
+ * {@link dev.warren.client.impl.ForgivingExceptionHandler} keeps it open. Set one with
  * {@link ConnectionFactory#setExceptionHandler(ExceptionHandler)}.
  */
 public interface ExceptionHandler {

@@ -1,5 +1,7 @@
 package dev.warren.client;
 
+import dev.warren.client.impl.DefaultExceptionHandler;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;

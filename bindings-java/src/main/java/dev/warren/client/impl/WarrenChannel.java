@@ -14,7 +14,7 @@ import dev.warren.client.DeliverCallback;
 import dev.warren.client.Delivery;
 import dev.warren.client.Envelope;
 import dev.warren.client.GetResponse;
-import dev.warren.client.Recoverable;
+import dev.warren.client.RecoverableChannel;
 import dev.warren.client.RecoveryListener;
 import dev.warren.client.Return;
 import dev.warren.client.ReturnCallback;
@@ -25,7 +25,9 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 
@@ -35,7 +37,7 @@ import java.util.concurrent.TimeoutException;
  * dispatcher thread, which runs while the channel has consumers; confirm and return listeners
  * have a thread each, started by the first listener.
  */
-public final class WarrenChannel implements Channel, Recoverable {
+public final class WarrenChannel implements RecoverableChannel {
     /** How long a pulling thread waits in native code before looking at the Java side again. */
     private static final long POLL_MS = 200;
 
@@ -53,6 +55,13 @@ public final class WarrenChannel implements Channel, Recoverable {
     private volatile Consumer defaultConsumer;
     /** Set once, when the channel ends. */
     private volatile ShutdownSignalException closeReason;
+    /** The connection's loss while automatic recovery reconnects (null otherwise). */
+    private volatile ShutdownSignalException lostReason;
+    /**
+     * Consumer callbacks that are not deliveries (shutdown signals and consume-oks around a
+     * recovery), run by the dispatcher between batches so a consumer's callbacks never overlap.
+     */
+    private final Queue<Runnable> consumerTasks = new ConcurrentLinkedQueue<>();
     /** The last properties published, and their encoding. */
     private volatile EncodedProperties lastProperties;
 
@@ -147,14 +156,70 @@ public final class WarrenChannel implements Channel, Recoverable {
         ended(reason);
     }
 
+    /**
+     * The connection was lost and is being recovered: as a channel of the official client's
+     * recovering connection, tell the shutdown listeners and the consumers (which stay
+     * registered and go on after recovery).
+     */
+    void connectionLost(ShutdownSignalException reason) {
+        if (closeReason != null) {
+            return;
+        }
+        lostReason = reason;
+        for (ShutdownListener l : shutdownListeners) {
+            try {
+                l.shutdownCompleted(reason);
+            } catch (Throwable t) {
+                connection.exceptionHandler().handleUnexpectedConnectionDriverException(connection, t);
+            }
+        }
+        for (ConsumerRecord rec : consumers.values()) {
+            consumerTasks.add(() -> {
+                try {
+                    rec.consumer.handleShutdownSignal(rec.tag, reason);
+                } catch (Throwable t) {
+                    connection.exceptionHandler().handleConsumerException(this, t, rec.consumer, rec.tag,
+                            "handleShutdownSignal");
+                }
+            });
+        }
+    }
+
+    /** The connection and this channel were recovered: consumers hear handleConsumeOk again. */
+    void recovered() {
+        lostReason = null;
+        for (ConsumerRecord rec : consumers.values()) {
+            consumerTasks.add(() -> {
+                try {
+                    rec.consumer.handleConsumeOk(rec.tag);
+                } catch (Throwable t) {
+                    connection.exceptionHandler().handleConsumerException(this, t, rec.consumer, rec.tag,
+                            "handleConsumeOk");
+                }
+            });
+        }
+    }
+
+    /** Runs the queued consumer callbacks (on the dispatcher). */
+    private void runConsumerTasks() {
+        Runnable task;
+        while ((task = consumerTasks.poll()) != null) {
+            task.run();
+        }
+    }
+
     private void ended(ShutdownSignalException reason) {
         synchronized (this) {
             if (closeReason != null) {
                 return;
             }
             closeReason = reason;
+            lostReason = null;
         }
+        // Signals of a loss not yet delivered are replaced by the final one.
+        consumerTasks.clear();
         connection.forget(this);
+        connection.metrics().closeChannel(this);
         for (ShutdownListener l : shutdownListeners) {
             try {
                 l.shutdownCompleted(reason);
@@ -264,12 +329,13 @@ public final class WarrenChannel implements Channel, Recoverable {
 
     @Override
     public ShutdownSignalException getCloseReason() {
-        return closeReason;
+        ShutdownSignalException r = closeReason;
+        return r != null ? r : lostReason;
     }
 
     @Override
     public void notifyListeners() {
-        ShutdownSignalException reason = closeReason;
+        ShutdownSignalException reason = getCloseReason();
         if (reason != null) {
             for (ShutdownListener l : shutdownListeners) {
                 l.shutdownCompleted(reason);
@@ -279,7 +345,7 @@ public final class WarrenChannel implements Channel, Recoverable {
 
     @Override
     public boolean isOpen() {
-        if (closeReason != null) {
+        if (closeReason != null || lostReason != null) {
             return false;
         }
         long p = handle.acquire();
@@ -660,10 +726,13 @@ public final class WarrenChannel implements Channel, Recoverable {
         try {
             Native.chPublish(p, exchange, routingKey, f, encoded, body);
         } catch (NativeException e) {
-            throw fail(e);
+            IOException failure = fail(e);
+            connection.metrics().basicPublishFailure(this, failure);
+            throw failure;
         } finally {
             release();
         }
+        connection.metrics().basicPublish(this);
     }
 
     /** Encodes properties, reusing the last encoding for the same (header-less) instance. */
@@ -706,6 +775,7 @@ public final class WarrenChannel implements Channel, Recoverable {
         int messageCount = r.u32();
         AMQP.BasicProperties props = WireFormat.readProperties(r);
         byte[] body = r.longBytes();
+        connection.metrics().consumedMessage(this, tag, autoAck);
         return new GetResponse(new Envelope(tag, redelivered, exchange, routingKey), props, body,
                 messageCount == -1 ? 0 : messageCount);
     }
@@ -729,16 +799,19 @@ public final class WarrenChannel implements Channel, Recoverable {
     @Override
     public void basicAck(long deliveryTag, boolean multiple) throws IOException {
         settle(0, deliveryTag, multiple, false);
+        connection.metrics().basicAck(this, deliveryTag, multiple);
     }
 
     @Override
     public void basicNack(long deliveryTag, boolean multiple, boolean requeue) throws IOException {
         settle(1, deliveryTag, multiple, requeue);
+        connection.metrics().basicNack(this, deliveryTag, requeue);
     }
 
     @Override
     public void basicReject(long deliveryTag, boolean requeue) throws IOException {
         settle(2, deliveryTag, false, requeue);
+        connection.metrics().basicReject(this, deliveryTag, requeue);
     }
 
     @Override
@@ -1070,6 +1143,7 @@ public final class WarrenChannel implements Channel, Recoverable {
         } finally {
             release();
         }
+        connection.metrics().basicConsume(this, tag, autoAck);
         rec.consumeOk();
         return tag;
     }
@@ -1084,6 +1158,7 @@ public final class WarrenChannel implements Channel, Recoverable {
         } finally {
             release();
         }
+        connection.metrics().basicCancel(this, consumerTag);
     }
 
     private void ensureDispatcher() {
@@ -1109,6 +1184,7 @@ public final class WarrenChannel implements Channel, Recoverable {
                         return;
                     }
                 }
+                runConsumerTasks();
                 long p = handle.acquire();
                 if (p == 0) {
                     endAllConsumers(closeReasonOrClient());
@@ -1136,7 +1212,9 @@ public final class WarrenChannel implements Channel, Recoverable {
     }
 
     private void dispatchBatch(WireFormat.Reader r) {
-        while (r.hasRemaining()) {
+        // Stops when the channel closes mid-batch (e.g. the exception handler closed it after a
+        // consumer threw): the rest of the batch is not delivered, as in the official client.
+        while (r.hasRemaining() && closeReason == null) {
             int kind = r.u8();
             if (kind == 1) {
                 String tag = r.string();
@@ -1155,6 +1233,7 @@ public final class WarrenChannel implements Channel, Recoverable {
                 if (rec != null) {
                     rec.consumeOk();
                 }
+                connection.metrics().consumedMessage(this, deliveryTag, tag);
                 try {
                     consumer.handleDelivery(tag, new Envelope(deliveryTag, redelivered, exchange, routingKey), props,
                             body);

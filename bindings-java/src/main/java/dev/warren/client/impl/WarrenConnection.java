@@ -6,7 +6,8 @@ import dev.warren.client.BlockedListener;
 import dev.warren.client.Channel;
 import dev.warren.client.Connection;
 import dev.warren.client.ExceptionHandler;
-import dev.warren.client.Recoverable;
+import dev.warren.client.MetricsCollector;
+import dev.warren.client.RecoverableConnection;
 import dev.warren.client.RecoveryListener;
 import dev.warren.client.ShutdownListener;
 import dev.warren.client.ShutdownSignalException;
@@ -30,17 +31,31 @@ import java.util.concurrent.TimeoutException;
  * I/O thread) reads the core's connection events and calls shutdown, blocked and recovery
  * listeners.
  */
-public final class WarrenConnection implements Connection, Recoverable {
+public final class WarrenConnection implements RecoverableConnection {
     private final NativeHandle handle;
     private final Map<Integer, WarrenChannel> channels = new ConcurrentHashMap<>();
     private final List<ShutdownListener> shutdownListeners = new CopyOnWriteArrayList<>();
     private final List<BlockedListener> blockedListeners = new CopyOnWriteArrayList<>();
     private final List<RecoveryListener> recoveryListeners = new CopyOnWriteArrayList<>();
     private final ExceptionHandler exceptionHandler;
+    /** Told of connections, channels and messages (a no-op one by default). */
+    private final MetricsCollector metrics;
     private final Map<String, Object> clientProperties;
     private final String clientProvidedName;
     /** Set once, when the connection ends for good. */
     private volatile ShutdownSignalException closeReason;
+    /**
+     * Why the link to the broker was lost, while automatic recovery reconnects (null otherwise):
+     * as the official client's recovering connection, the connection is not open then and this
+     * is its close reason.
+     */
+    private volatile ShutdownSignalException lostReason;
+    /** The user name, for {@link #toString()}. */
+    private final String username;
+    /** The virtual host, for {@link #toString()}. */
+    private final String virtualHost;
+    /** "host address:port" of the broker last connected to, for {@link #toString()}. */
+    private volatile String peer = "?";
     /** What the application asked for in close(), reported as the close reason. */
     private volatile ShutdownSignalException requestedClose;
     private volatile String id;
@@ -50,8 +65,12 @@ public final class WarrenConnection implements Connection, Recoverable {
     private final ThreadFactory threadFactory;
 
     private WarrenConnection(long pointer, ExceptionHandler exceptionHandler, Map<String, Object> clientProperties,
-                             String clientProvidedName, ThreadFactory threadFactory) {
+                             String clientProvidedName, ThreadFactory threadFactory, String username,
+                             String virtualHost, MetricsCollector metrics) {
         this.handle = new NativeHandle(pointer, Native::connFree);
+        this.metrics = metrics;
+        this.username = username;
+        this.virtualHost = virtualHost;
         this.exceptionHandler = exceptionHandler;
         this.clientProperties = clientProperties;
         this.clientProvidedName = clientProvidedName;
@@ -74,6 +93,7 @@ public final class WarrenConnection implements Connection, Recoverable {
      * @param clientProperties extra client properties
      * @param exceptionHandler told of callback exceptions
      * @param threadFactory makes the connection's Java threads, or null
+     * @param metrics told of connections, channels and messages
      * @return the connection
      * @throws IOException if connecting failed
      * @throws TimeoutException if it took too long
@@ -81,7 +101,7 @@ public final class WarrenConnection implements Connection, Recoverable {
     public static WarrenConnection open(String[] hosts, long[] ports, int tls, String username, String password,
                                         String vhost, long[] settings, String name,
                                         Map<String, Object> clientProperties, ExceptionHandler exceptionHandler,
-                                        ThreadFactory threadFactory)
+                                        ThreadFactory threadFactory, MetricsCollector metrics)
             throws IOException, TimeoutException {
         Native.init();
         Map<String, Object> props = new HashMap<>();
@@ -99,7 +119,10 @@ public final class WarrenConnection implements Connection, Recoverable {
             }
             throw (IOException) t;
         }
-        WarrenConnection conn = new WarrenConnection(pointer, exceptionHandler, props, name, threadFactory);
+        WarrenConnection conn = new WarrenConnection(pointer, exceptionHandler, props, name, threadFactory, username,
+                vhost, metrics);
+        conn.notePeer();
+        metrics.newConnection(conn);
         conn.eventThread.start();
         return conn;
     }
@@ -140,6 +163,10 @@ public final class WarrenConnection implements Connection, Recoverable {
 
     ExceptionHandler exceptionHandler() {
         return exceptionHandler;
+    }
+
+    MetricsCollector metrics() {
+        return metrics;
     }
 
     void forget(WarrenChannel ch) {
@@ -214,7 +241,7 @@ public final class WarrenConnection implements Connection, Recoverable {
                 }
                 return true;
             case 3: // connection lost: recovery starts (RECOVERY_STARTED follows)
-                NativeException.read(r);
+                connectionLost(Errors.shutdownSignal(NativeException.read(r), true, this));
                 return true;
             case 4: { // recovery started
                 int attempt = r.u32();
@@ -232,6 +259,11 @@ public final class WarrenConnection implements Connection, Recoverable {
             case 5: // recovered
                 r.string();
                 serverProperties = null;
+                lostReason = null;
+                notePeer();
+                for (WarrenChannel ch : channels.values()) {
+                    ch.recovered();
+                }
                 for (RecoveryListener l : recoveryListeners) {
                     try {
                         l.handleRecovery(this);
@@ -283,6 +315,49 @@ public final class WarrenConnection implements Connection, Recoverable {
         }
     }
 
+    /**
+     * The link to the broker was lost and recovery begins. As the official client's recovering
+     * connection, whose listeners sit on the connection underneath: the connection's and its
+     * channels' shutdown listeners hear of it and consumers get handleShutdownSignal; all stay
+     * registered, and hear of the next loss or the final close too.
+     */
+    private void connectionLost(ShutdownSignalException reason) {
+        if (closeReason != null || requestedClose != null) {
+            return;
+        }
+        lostReason = reason;
+        for (WarrenChannel ch : channels.values()) {
+            ch.connectionLost(reason);
+        }
+        fireShutdownListeners(reason);
+    }
+
+    private void fireShutdownListeners(ShutdownSignalException reason) {
+        for (ShutdownListener l : shutdownListeners) {
+            try {
+                l.shutdownCompleted(reason);
+            } catch (Throwable t) {
+                exceptionHandler.handleUnexpectedConnectionDriverException(this, t);
+            }
+        }
+    }
+
+    /** Notes the broker's address and port (after connecting and after each recovery). */
+    private void notePeer() {
+        long p = handle.acquire();
+        if (p == 0) {
+            return;
+        }
+        try {
+            InetAddress a = InetAddress.getByName(Native.connHost(p));
+            peer = a.getHostAddress() + ":" + Native.connTuning(p)[3];
+        } catch (UnknownHostException | RuntimeException e) {
+            // Only used for toString: keep the previous value.
+        } finally {
+            handle.release();
+        }
+    }
+
     /** The connection ended: record why, tell channels and listeners (once). */
     private synchronized void finish(ShutdownSignalException reason) {
         if (closeReason != null) {
@@ -292,17 +367,13 @@ public final class WarrenConnection implements Connection, Recoverable {
             reason = closeReasonOrClient();
         }
         closeReason = reason;
+        lostReason = null;
         for (WarrenChannel ch : channels.values()) {
             ch.connectionClosed(reason);
         }
         channels.clear();
-        for (ShutdownListener l : shutdownListeners) {
-            try {
-                l.shutdownCompleted(reason);
-            } catch (Throwable t) {
-                exceptionHandler.handleUnexpectedConnectionDriverException(this, t);
-            }
-        }
+        fireShutdownListeners(reason);
+        metrics.closeConnection(this);
         handle.close();
     }
 
@@ -387,6 +458,7 @@ public final class WarrenConnection implements Connection, Recoverable {
         }
         WarrenChannel ch = new WarrenChannel(this, chPointer);
         channels.put(ch.getChannelNumber(), ch);
+        metrics.newChannel(ch);
         return ch;
     }
 
@@ -519,6 +591,8 @@ public final class WarrenConnection implements Connection, Recoverable {
     public void addShutdownListener(ShutdownListener listener) {
         shutdownListeners.add(listener);
         ShutdownSignalException reason = closeReason;
+        // As the official client: a listener added to a connection that already ended is
+        // called at once.
         if (reason != null && shutdownListeners.remove(listener)) {
             listener.shutdownCompleted(reason);
         }
@@ -531,22 +605,21 @@ public final class WarrenConnection implements Connection, Recoverable {
 
     @Override
     public ShutdownSignalException getCloseReason() {
-        return closeReason;
+        ShutdownSignalException r = closeReason;
+        return r != null ? r : lostReason;
     }
 
     @Override
     public void notifyListeners() {
-        ShutdownSignalException reason = closeReason;
+        ShutdownSignalException reason = getCloseReason();
         if (reason != null) {
-            for (ShutdownListener l : shutdownListeners) {
-                l.shutdownCompleted(reason);
-            }
+            fireShutdownListeners(reason);
         }
     }
 
     @Override
     public boolean isOpen() {
-        if (closeReason != null) {
+        if (closeReason != null || lostReason != null) {
             return false;
         }
         long p = handle.acquire();
@@ -589,6 +662,8 @@ public final class WarrenConnection implements Connection, Recoverable {
 
     @Override
     public String toString() {
-        return "amqp connection (Warren) " + (clientProvidedName == null ? "" : clientProvidedName);
+        // As the official client's: amqp://user@address:port/vhost
+        String vhost = "/".equals(virtualHost) ? virtualHost : "/" + virtualHost;
+        return "amqp://" + username + "@" + peer + vhost;
     }
 }
