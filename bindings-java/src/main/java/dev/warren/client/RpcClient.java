@@ -3,6 +3,8 @@ package dev.warren.client;
 import dev.warren.client.impl.RpcSupport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -236,6 +238,36 @@ public class RpcClient implements AutoCloseable {
      */
     public String stringCall(String message) throws IOException, ShutdownSignalException, TimeoutException {
         return new String(primitiveCall(message.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Sends a field table and waits for a field table (as {@link MapRpcServer} answers).
+     *
+     * @param message the request
+     * @return the reply
+     * @throws IOException if the call failed or the reply is not a table
+     * @throws ShutdownSignalException if the connection shut down
+     * @throws TimeoutException if no reply came in time
+     */
+    public Map<String, Object> mapCall(Map<String, Object> message)
+            throws IOException, ShutdownSignalException, TimeoutException {
+        return MapRpcServer.decode(primitiveCall(MapRpcServer.encode(message)));
+    }
+
+    /**
+     * @param keyValuePairs keys and values, alternating
+     * @return the reply
+     * @throws IOException if the call failed or the reply is not a table
+     * @throws ShutdownSignalException if the connection shut down
+     * @throws TimeoutException if no reply came in time
+     */
+    public Map<String, Object> mapCall(Object[] keyValuePairs)
+            throws IOException, ShutdownSignalException, TimeoutException {
+        Map<String, Object> message = new HashMap<>();
+        for (int i = 0; i + 1 < keyValuePairs.length; i += 2) {
+            message.put((String) keyValuePairs[i], keyValuePairs[i + 1]);
+        }
+        return mapCall(message);
     }
 
     /** @return the channel given to the constructor */
