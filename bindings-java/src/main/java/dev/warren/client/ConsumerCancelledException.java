@@ -7,4 +7,11 @@ public class ConsumerCancelledException extends RuntimeException {
     /** A cancellation. */
     public ConsumerCancelledException() {
     }
+
+    /** @return a copy with this exception as its cause (for rethrowing on another thread) */
+    public ConsumerCancelledException sensibleClone() {
+        ConsumerCancelledException copy = new ConsumerCancelledException();
+        copy.initCause(this);
+        return copy;
+    }
 }

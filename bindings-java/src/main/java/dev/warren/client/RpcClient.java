@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * Calls a server over AMQP and waits for its reply, using RabbitMQ's direct reply-to
@@ -29,6 +31,11 @@ public class RpcClient implements AutoCloseable {
         private final Envelope envelope;
         private final AMQP.BasicProperties properties;
         private final byte[] body;
+
+        /** An empty response (all fields null). */
+        public Response() {
+            this(null, null, null, null);
+        }
 
         /**
          * @param consumerTag the reply consumer's tag
@@ -238,6 +245,24 @@ public class RpcClient implements AutoCloseable {
      */
     public String stringCall(String message) throws IOException, ShutdownSignalException, TimeoutException {
         return new String(primitiveCall(message.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Correlation ids "0", "1", "2", ... (for {@link RpcClientParams#correlationIdSupplier}).
+     *
+     * @return a new supplier
+     */
+    public static Supplier<String> incrementingCorrelationIdSupplier() {
+        return incrementingCorrelationIdSupplier("");
+    }
+
+    /**
+     * @param prefix put before each number
+     * @return a supplier of prefix + "0", prefix + "1", ...
+     */
+    public static Supplier<String> incrementingCorrelationIdSupplier(String prefix) {
+        AtomicLong next = new AtomicLong();
+        return () -> prefix + next.getAndIncrement();
     }
 
     /**
