@@ -1,6 +1,7 @@
 package dev.warren.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -12,8 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -63,7 +66,8 @@ class RecoveryTest {
             f.setNetworkRecoveryInterval(200);
             CountDownLatch started = new CountDownLatch(1);
             CountDownLatch recovered = new CountDownLatch(1);
-            try (Connection conn = f.newConnection()) {
+            Connection conn = f.newConnection();
+            try {
                 ((Recoverable) conn).addRecoveryListener(new RecoveryListener() {
                     @Override
                     public void handleRecovery(Recoverable recoverable) {
@@ -75,14 +79,39 @@ class RecoveryTest {
                         started.countDown();
                     }
                 });
+                // As with the official AutorecoveringConnection: the loss reaches the
+                // connection's and channels' shutdown listeners and the consumers, and the
+                // connection is not open until it is recovered.
+                BlockingQueue<String> connSignals = new LinkedBlockingQueue<>();
+                conn.addShutdownListener(sig -> connSignals.add(sig.isHardError() + " "
+                        + sig.isInitiatedByApplication() + " " + conn.isOpen()));
                 Channel ch = conn.createChannel();
+                BlockingQueue<String> chSignals = new LinkedBlockingQueue<>();
+                ch.addShutdownListener(sig -> chSignals.add(sig.isHardError() + " " + sig.isInitiatedByApplication()
+                        + " " + ch.isOpen()));
                 String q = "java-recovery-" + port;
                 ch.queueDeclare(q, true, false, false, null);
                 Set<String> seen = ConcurrentHashMap.newKeySet();
-                ch.basicConsume(q, false, (t, d) -> {
-                    seen.add(new String(d.getBody(), StandardCharsets.UTF_8));
-                    ch.basicAck(d.getEnvelope().getDeliveryTag(), false);
-                }, t -> { });
+                BlockingQueue<String> consumerEvents = new LinkedBlockingQueue<>();
+                ch.basicConsume(q, false, "recovering", new DefaultConsumer(ch) {
+                    @Override
+                    public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties,
+                                               byte[] body) throws java.io.IOException {
+                        seen.add(new String(body, StandardCharsets.UTF_8));
+                        ch.basicAck(envelope.getDeliveryTag(), false);
+                    }
+
+                    @Override
+                    public void handleShutdownSignal(String tag, ShutdownSignalException sig) {
+                        consumerEvents.add("shutdown " + sig.isHardError() + " " + sig.isInitiatedByApplication());
+                    }
+
+                    @Override
+                    public void handleConsumeOk(String tag) {
+                        consumerEvents.add("consume-ok " + tag);
+                    }
+                });
+                assertEquals("consume-ok recovering", consumerEvents.poll(10, TimeUnit.SECONDS));
                 for (int i = 0; i < 10; i++) {
                     ch.basicPublish("", q, null, ("before-" + i).getBytes(StandardCharsets.UTF_8));
                 }
@@ -92,13 +121,31 @@ class RecoveryTest {
                 broker = start(command, port, dataDir);
 
                 assertTrue(started.await(30, TimeUnit.SECONDS), "recovery never started");
+                assertEquals("true false false", connSignals.poll(30, TimeUnit.SECONDS),
+                        "the connection's listener hears the loss (hard, not by the app, not open)");
+                assertEquals("true false false", chSignals.poll(30, TimeUnit.SECONDS),
+                        "the channel's listener hears the loss");
                 assertTrue(recovered.await(30, TimeUnit.SECONDS), "recovery never finished");
+                assertEquals("shutdown true false", consumerEvents.poll(10, TimeUnit.SECONDS),
+                        "the consumer got handleShutdownSignal");
+                assertEquals("consume-ok recovering", consumerEvents.poll(10, TimeUnit.SECONDS),
+                        "the consumer got handleConsumeOk again after recovery");
+                assertTrue(conn.isOpen() && ch.isOpen(), "open again");
+                assertNull(conn.getCloseReason(), "no close reason after recovery");
+                assertNull(ch.getCloseReason(), "no close reason after recovery");
                 for (int i = 0; i < 10; i++) {
                     ch.basicPublish("", q, null, ("after-" + i).getBytes(StandardCharsets.UTF_8));
                 }
                 waitFor(() -> seen.size() == 20);
                 assertEquals(20, seen.size());
                 assertTrue(conn.isOpen());
+                assertTrue(connSignals.isEmpty() && chSignals.isEmpty(), "one loss, one call each");
+                conn.close();
+                assertEquals("true true false", connSignals.poll(10, TimeUnit.SECONDS),
+                        "the same listener hears the final close, by the app");
+                assertEquals("true true false", chSignals.poll(10, TimeUnit.SECONDS));
+            } finally {
+                conn.abort();
             }
         } finally {
             broker.destroyForcibly().waitFor();
