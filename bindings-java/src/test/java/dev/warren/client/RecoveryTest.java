@@ -152,6 +152,65 @@ class RecoveryTest {
         }
     }
 
+    /** @return true if rabbitmqctl answers (the RabbitMQ round on this machine) */
+    private static boolean rabbitmqctlWorks() {
+        try {
+            Process p = new ProcessBuilder("rabbitmqctl", "-q", "status").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Test
+    void aConnectionForceClosedByRabbitMqIsRecoveredAndItsListenersHearIt() throws Exception {
+        assumeTrue(!Brokers.isWarren() && rabbitmqctlWorks(), "runs in the RabbitMQ round, with rabbitmqctl");
+        ConnectionFactory f = Brokers.factory();
+        f.setNetworkRecoveryInterval(200);
+        String name = Brokers.unique("forced");
+        Connection conn = f.newConnection(name);
+        try {
+            BlockingQueue<String> events = new LinkedBlockingQueue<>();
+            conn.addShutdownListener(sig -> events.add("connection " + sig.isHardError() + " "
+                    + sig.isInitiatedByApplication() + " " + ((AMQP.Connection.Close) sig.getReason()).getReplyCode()));
+            ((Recoverable) conn).addRecoveryListener(new RecoveryListener() {
+                @Override
+                public void handleRecovery(Recoverable recoverable) {
+                    events.add("recovered");
+                }
+
+                @Override
+                public void handleRecoveryStarted(Recoverable recoverable) {
+                    events.add("started");
+                }
+            });
+            Channel ch = conn.createChannel();
+            ch.addShutdownListener(sig -> events.add("channel " + sig.isHardError() + " "
+                    + sig.isInitiatedByApplication()));
+            String q = ch.queueDeclare(Brokers.unique("forced-q"), false, false, true, null).getQueue();
+            BlockingQueue<String> got = new LinkedBlockingQueue<>();
+            ch.basicConsume(q, true, (t, d) -> got.add(new String(d.getBody(), StandardCharsets.UTF_8)), t -> { });
+            String script = "rabbitmqctl close_connection \"$(rabbitmqctl -q list_connections pid client_properties"
+                    + " | grep '" + name + "' | cut -f1)\" 'forced by the test'";
+            Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "rabbitmqctl close_connection");
+            assertEquals("channel true false", events.poll(30, TimeUnit.SECONDS));
+            assertEquals("connection true false 320", events.poll(30, TimeUnit.SECONDS));
+            assertEquals("started", events.poll(30, TimeUnit.SECONDS));
+            assertEquals("recovered", events.poll(30, TimeUnit.SECONDS));
+            assertTrue(conn.isOpen() && ch.isOpen());
+            ch.basicPublish("", q, null, "after".getBytes(StandardCharsets.UTF_8));
+            assertEquals("after", got.poll(10, TimeUnit.SECONDS), "the recovered consumer gets messages");
+        } finally {
+            conn.abort();
+        }
+    }
+
     private static void waitFor(java.util.function.BooleanSupplier condition) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!condition.getAsBoolean()) {
