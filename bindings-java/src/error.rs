@@ -145,7 +145,11 @@ fn amqp_of(e: &Error) -> Option<&warren_core::AmqpError> {
         | Error::ChannelClosed(a)
         | Error::Unroutable(a)
         | Error::BadContent(a) => Some(a),
-        Error::AllHostsFailed(last) => amqp_of(last),
+        // A request cut off by the broker's connection.close keeps that close's reply code and
+        // text, so the Java side can name it as the official client does.
+        Error::AllHostsFailed(last)
+        | Error::ConnectionLost(last)
+        | Error::PublishUnconfirmed(last) => amqp_of(last),
         _ => None,
     }
 }

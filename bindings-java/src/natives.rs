@@ -1063,6 +1063,10 @@ fn sample_error(which: jint) -> warren_core::Error {
         24 => Error::AllHostsFailed(Box::new(Error::from(std::io::Error::from(
             std::io::ErrorKind::ConnectionRefused,
         )))),
+        25 => Error::ConnectionLost(Box::new(Error::ConnectionClosed(close(
+            503,
+            "COMMAND_INVALID - unknown exchange type 'x'",
+        )))),
         _ => Error::InvalidState(format!("no sample error {which}")),
     }
 }

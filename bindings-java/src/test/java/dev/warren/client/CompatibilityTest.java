@@ -76,7 +76,7 @@ class CompatibilityTest {
         try (Stream<Path> list = Files.list(SOURCES)) {
             files = list.filter(p -> p.toString().endsWith(".java")).sorted().collect(Collectors.toList());
         }
-        assertEquals(10, files.size(), "the seven tutorial programs and three application-style programs");
+        assertEquals(11, files.size(), "the seven tutorial programs and four application-style programs");
         List<DynamicTest> tests = new ArrayList<>();
         for (Path file : files) {
             String className = file.getFileName().toString().replace(".java", "");

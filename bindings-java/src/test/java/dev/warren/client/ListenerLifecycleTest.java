@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.warren.client.impl.ForgivingExceptionHandler;
@@ -39,6 +40,8 @@ class ListenerLifecycleTest {
             assertFalse(ch.isOpen());
             assertEquals(sig, ch.getCloseReason());
             ch.abort();
+            ch.close();
+            assertThrows(java.io.IOException.class, () -> ch.basicCancel("no-such-consumer"));
             assertTrue(conn.isOpen());
         }
     }
@@ -72,6 +75,23 @@ class ListenerLifecycleTest {
         CountDownLatch late = new CountDownLatch(1);
         conn.addShutdownListener(sig -> late.countDown());
         assertTrue(late.await(5, TimeUnit.SECONDS), "a listener added after the close is called at once");
+    }
+
+    @Test
+    void consumerTagsAreCheckedOnTheClientAsTheOfficialClientDoes() throws Exception {
+        try (Connection conn = Brokers.factory().newConnection()) {
+            Channel ch = conn.createChannel();
+            String q = ch.queueDeclare().getQueue();
+            ch.basicConsume(q, true, "taken", (t, d) -> { }, t -> { });
+            IllegalStateException dup = assertThrows(IllegalStateException.class,
+                    () -> ch.basicConsume(q, true, "taken", (t, d) -> { }, t -> { }));
+            assertEquals("Consumer tag 'taken' is already in use on channel " + ch.getChannelNumber(),
+                    dup.getMessage());
+            java.io.IOException unknown = assertThrows(java.io.IOException.class, () -> ch.basicCancel("unknown"));
+            assertEquals("Unknown consumerTag", unknown.getMessage());
+            assertTrue(ch.isOpen(), "neither reached the broker");
+            ch.basicCancel("taken");
+        }
     }
 
     @Test

@@ -68,8 +68,12 @@ public final class Errors {
             case NativeException.CONSUMER_CANCELLED:
                 return new ConsumerCancelledException();
             case NativeException.CONNECTION_LOST:
-                return new IOException(e.getMessage(),
-                        new ShutdownSignalException(true, false, null, ref, e.getMessage(), null));
+                // The connection went while the request waited; if the broker closed it, the
+                // signal carries that connection.close, as the official client's does.
+                return new IOException(e.getMessage(), new ShutdownSignalException(true, false,
+                        e.replyCode() == 0 ? null
+                                : new Methods.Close(true, e.replyCode(), e.replyText(), e.classId(), e.methodId()),
+                        ref, e.replyCode() == 0 ? e.getMessage() : "", null));
             case NativeException.UNROUTABLE:
                 return new UnroutableRpcRequestException(
                         new Return(e.replyCode(), e.replyText(), "", "", null, new byte[0]));
@@ -175,6 +179,10 @@ public final class Errors {
      */
     public static ShutdownSignalException shutdownSignal(NativeException e, boolean hard, Object ref) {
         Exception t = translate(e, ref);
+        if (t instanceof IOException && t.getCause() instanceof ShutdownSignalException) {
+            // A request cut off by the connection's end: the end itself is the signal.
+            return (ShutdownSignalException) t.getCause();
+        }
         if (t instanceof ShutdownSignalException) {
             ShutdownSignalException sse = (ShutdownSignalException) t;
             if (t instanceof AlreadyClosedException) {

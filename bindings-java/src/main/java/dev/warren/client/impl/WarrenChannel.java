@@ -138,6 +138,10 @@ public final class WarrenChannel implements RecoverableChannel {
 
     private void noteClosure(NativeException e) {
         int k = e.kind();
+        if (k == NativeException.CONNECTION_CLOSED || k == NativeException.CONNECTION_LOST) {
+            connection.endedDuringCall(e);
+            return;
+        }
         if (k == NativeException.CHANNEL_CLOSED || k == NativeException.MESSAGE_TOO_LARGE
                 || k == NativeException.BAD_CONTENT) {
             closedByBroker(Errors.shutdownSignal(e, false, this));
@@ -271,11 +275,14 @@ public final class WarrenChannel implements RecoverableChannel {
 
     @Override
     public void close(int closeCode, String closeMessage) throws IOException, TimeoutException {
-        if (closeReason != null) {
-            if (closeReason.isInitiatedByApplication()) {
+        ShutdownSignalException already = closeReason;
+        if (already != null) {
+            // close() is idempotent (issue 12) where the application closed the channel; the
+            // official client throws AlreadyClosedException there too (COMPATIBILITY.md).
+            if (already.isInitiatedByApplication()) {
                 return;
             }
-            throw new AlreadyClosedException(closeReason);
+            throw new AlreadyClosedException(already);
         }
         long p = handle.acquire();
         if (p == 0) {
@@ -1123,7 +1130,8 @@ public final class WarrenChannel implements RecoverableChannel {
                 ? "amq.ctag-" + UUID.randomUUID().toString().replace("-", "") : consumerTag;
         ConsumerRecord rec = new ConsumerRecord(tag, callback);
         if (consumers.putIfAbsent(tag, rec) != null) {
-            throw new IOException("consumer tag " + tag + " is already in use on this channel");
+            // The official client checks this before asking the broker, and so does Warren.
+            throw new IllegalStateException("Consumer tag '" + tag + "' is already in use on channel " + number);
         }
         byte[] args = WireFormat.encodeTable(arguments);
         int f = (autoAck ? Native.NO_ACK : 0) | (exclusive ? Native.EXCLUSIVE : 0) | (noLocal ? Native.NO_LOCAL : 0);
@@ -1150,6 +1158,10 @@ public final class WarrenChannel implements RecoverableChannel {
 
     @Override
     public void basicCancel(String consumerTag) throws IOException {
+        if (!consumers.containsKey(consumerTag)) {
+            // As the official client: the channel knows its consumers; nothing is sent.
+            throw new IOException("Unknown consumerTag");
+        }
         long p = acquire();
         try {
             Native.chCancel(p, consumerTag);

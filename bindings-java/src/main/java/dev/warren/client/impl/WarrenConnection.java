@@ -50,6 +50,8 @@ public final class WarrenConnection implements RecoverableConnection {
      * is its close reason.
      */
     private volatile ShutdownSignalException lostReason;
+    /** Whether the core recovers the connection after a loss (settings[4] at open). */
+    private volatile boolean automaticRecovery;
     /** The user name, for {@link #toString()}. */
     private final String username;
     /** The virtual host, for {@link #toString()}. */
@@ -121,6 +123,7 @@ public final class WarrenConnection implements RecoverableConnection {
         }
         WarrenConnection conn = new WarrenConnection(pointer, exceptionHandler, props, name, threadFactory, username,
                 vhost, metrics);
+        conn.automaticRecovery = settings.length > 4 && settings[4] != 0;
         conn.notePeer();
         metrics.newConnection(conn);
         conn.eventThread.start();
@@ -321,8 +324,8 @@ public final class WarrenConnection implements RecoverableConnection {
      * channels' shutdown listeners hear of it and consumers get handleShutdownSignal; all stay
      * registered, and hear of the next loss or the final close too.
      */
-    private void connectionLost(ShutdownSignalException reason) {
-        if (closeReason != null || requestedClose != null) {
+    private synchronized void connectionLost(ShutdownSignalException reason) {
+        if (closeReason != null || requestedClose != null || lostReason != null) {
             return;
         }
         lostReason = reason;
@@ -330,6 +333,23 @@ public final class WarrenConnection implements RecoverableConnection {
             ch.connectionLost(reason);
         }
         fireShutdownListeners(reason);
+    }
+
+    /**
+     * A channel's call failed because the connection ended (closed by the broker, or lost).
+     * The official client's I/O thread handles such a close before the call's exception is
+     * thrown, so the connection is marked (and its listeners told) now, on the caller's thread;
+     * the event thread's later report of the same end is then a no-op.
+     *
+     * @param e the call's error
+     */
+    void endedDuringCall(NativeException e) {
+        ShutdownSignalException reason = Errors.shutdownSignal(e, true, this);
+        if (automaticRecovery) {
+            connectionLost(reason);
+        } else {
+            finish(reason);
+        }
     }
 
     private void fireShutdownListeners(ShutdownSignalException reason) {
@@ -480,6 +500,8 @@ public final class WarrenConnection implements RecoverableConnection {
     @Override
     public void close(int closeCode, String closeMessage) throws IOException {
         if (closeReason != null || requestedClose != null) {
+            // Idempotent (issue 12); the official client throws AlreadyClosedException here
+            // (COMPATIBILITY.md).
             return;
         }
         requestedClose = Errors.clientClose(true, closeCode, closeMessage, this);

@@ -3,6 +3,7 @@ package dev.warren.client.impl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +97,24 @@ class ErrorsTest {
         assertEquals(505, ((AMQP.Channel.Close) bad.getReason()).getReplyCode());
         assertInstanceOf(IllegalStateException.class, translated(23));
         assertInstanceOf(java.net.ConnectException.class, translated(24));
+    }
+
+    @Test
+    void aRequestCutOffByTheBrokersConnectionCloseCarriesThatClose() {
+        NativeException n = nativeError(25);
+        assertEquals(NativeException.CONNECTION_LOST, n.kind());
+        assertEquals(503, n.replyCode());
+        IOException io = assertInstanceOf(IOException.class, Errors.translate(n, "ref"));
+        ShutdownSignalException sig = assertInstanceOf(ShutdownSignalException.class, io.getCause());
+        assertTrue(sig.isHardError());
+        assertFalse(sig.isInitiatedByApplication());
+        AMQP.Connection.Close close = assertInstanceOf(AMQP.Connection.Close.class, sig.getReason());
+        assertEquals(503, close.getReplyCode());
+        assertEquals("COMMAND_INVALID - unknown exchange type 'x'", close.getReplyText());
+        assertEquals(50, close.getClassId());
+        assertEquals(10, close.getMethodId());
+        IOException lost = assertInstanceOf(IOException.class, translated(17));
+        assertNull(((ShutdownSignalException) lost.getCause()).getReason(), "a lost link has no close method");
     }
 
     @Test
