@@ -45,7 +45,7 @@ class CompatibilityTest {
         }
     }
 
-    private static Path compile(String className, String code) throws Exception {
+    static Path compile(String className, String code) throws Exception {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         assertNotNull(javac, "a JDK is needed (javac)");
         Path out = Files.createTempDirectory("warren-compat-" + className);
@@ -58,7 +58,7 @@ class CompatibilityTest {
         return out;
     }
 
-    private static void run(Path classes, String className, String uri) throws Throwable {
+    static void run(Path classes, String className, String uri) throws Throwable {
         try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
                 CompatibilityTest.class.getClassLoader())) {
             Method main = loader.loadClass(className).getMethod("main", String[].class);
