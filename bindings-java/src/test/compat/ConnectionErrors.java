@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A connection-level error (an unknown exchange type is 503 COMMAND_INVALID, which closes the
  * connection): the failing call throws an IOException caused by the connection's shutdown
- * signal, and by the time it returns the connection and its channels are closed and their
- * listeners were told. Automatic recovery is off, as in applications that handle it themselves.
+ * signal; by the time it returns the connection and that channel are closed, and the
+ * listeners of the connection and of its other channels are told. Automatic recovery is off, as in applications that handle it themselves.
  */
 public class ConnectionErrors {
     static void check(boolean ok, String what) {
@@ -48,7 +48,7 @@ public class ConnectionErrors {
             check(close.getClassId() == 40 && close.getMethodId() == 10, "caused by exchange.declare");
         }
         check(!connection.isOpen(), "the connection is closed when the call returns");
-        check(!channel.isOpen() && !bystander.isOpen(), "so are its channels");
+        check(!channel.isOpen(), "so is the channel of the call");
         ShutdownSignalException reason = connection.getCloseReason();
         check(reason != null && reason.isHardError(), "the connection's close reason");
         ShutdownSignalException heard = connectionSignals.poll(10, TimeUnit.SECONDS);
@@ -56,6 +56,7 @@ public class ConnectionErrors {
                 "the connection's listener heard it");
         ShutdownSignalException bystanderHeard = bystanderSignals.poll(10, TimeUnit.SECONDS);
         check(bystanderHeard != null && bystanderHeard.isHardError(), "the other channel's listener heard it");
+        check(!bystander.isOpen(), "the other channel is closed too");
         try {
             connection.createChannel();
             check(false, "no channel on a closed connection");
