@@ -45,6 +45,9 @@ pub(crate) struct ConnState {
     pub consumers: Mutex<HashMap<(u16, String), ConsumerEntry>>,
     /// `add_on_cancel_callback` callbacks by channel number.
     pub cancel_callbacks: Mutex<HashMap<u16, Vec<Py<PyAny>>>>,
+    /// Set by `Connection.wake()`: the `drain_events` wait under way (or the next) returns at
+    /// once. The inbox's own wake only ends one wait slice; this says that it was a wake.
+    woken: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -138,6 +141,7 @@ impl ConnState {
 
     /// Waits at most `timeout` for the first inbox item of `channel` (every channel with
     /// `None`), then dispatches it and every item already waiting. Returns how many.
+    /// Only `Connection.drain_events` (channel `None`) ends early on a wake.
     pub fn drain(
         &self,
         py: Python<'_>,
@@ -145,12 +149,25 @@ impl ConnState {
         timeout: Option<Duration>,
     ) -> PyResult<usize> {
         let inbox = self.inbox().clone();
-        let next = |t: Duration| match channel {
-            Some(ch) => inbox.next_for_channel(ch, Some(t)),
-            None => inbox.next(Some(t)),
+        let wakeable = channel.is_none();
+        let next = |t: Duration| {
+            if wakeable && self.woken.swap(false, Ordering::AcqRel) {
+                return Ok(Some(None));
+            }
+            let got = match channel {
+                Some(ch) => inbox.next_for_channel(ch, Some(t)),
+                None => inbox.next(Some(t)),
+            }?;
+            Ok(match got {
+                Some(item) => Some(Some(item)),
+                None if wakeable && self.woken.swap(false, Ordering::AcqRel) => Some(None),
+                None => None,
+            })
         };
         let first = wait_sliced(py, timeout, next)?.map_err(|e| self.err(py, e))?;
-        let Some(first) = first else { return Ok(0) };
+        let Some(Some(first)) = first else {
+            return Ok(0);
+        };
         self.dispatch(py, first)?;
         let mut count = 1;
         loop {
@@ -279,6 +296,7 @@ pub fn connect(
             inbox: OnceLock::new(),
             consumers: Mutex::new(HashMap::new()),
             cancel_callbacks: Mutex::new(HashMap::new()),
+            woken: AtomicBool::new(false),
         }),
     })
 }
@@ -389,18 +407,20 @@ impl Connection {
 
     /// Waits at most `timeout` seconds (forever with `None`) for a delivery to any
     /// `basic_consume` callback of this connection, then calls the callbacks of every delivery
-    /// that is waiting. Returns how many were handled.
+    /// that is waiting. Returns how many were handled; 0 when the time ran out or `wake()` was
+    /// called.
     #[pyo3(signature = (timeout=None))]
     fn drain_events(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<usize> {
         let timeout = seconds(timeout)?;
-        if self.state.inbox.get().is_none() {
-            // No consumer ever started: nothing can arrive, but honour the wait.
-            if let Some(t) = timeout {
-                sleep(py, t)?;
-            }
-            return Ok(0);
-        }
         self.state.drain(py, None, timeout)
+    }
+
+    /// Makes the `drain_events` call under way on another thread (or the next call) return at
+    /// once. Safe from any thread: an application loop that also runs work handed to it by
+    /// other threads queues the work, then calls this.
+    fn wake(&self) {
+        self.state.woken.store(true, Ordering::Release);
+        self.state.inbox().wake();
     }
 
     /// Sleeps `duration` seconds with the GIL released; heartbeats keep flowing (they always

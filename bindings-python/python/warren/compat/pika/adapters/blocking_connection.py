@@ -10,9 +10,12 @@ pika's; every protocol step is Warren's core. Where it differs from pika on purp
   topology and consumers come back behind the same objects. Pass a URL query or
   ``client_properties`` as usual; recovery cannot be switched off from pika's parameters.
 
-Where it cannot match pika: ``basic_cancel`` of an ``auto_ack`` consumer returns
-no pending messages (they are still delivered to its callback), and pika internals
-(``connection._impl``, the I/O loop) do not exist.
+Like pika, deliveries, returned messages, broker cancels, timers (``call_later``) and
+``add_callback_threadsafe`` callbacks wait in queues until the application's thread
+processes events (``process_data_events``, ``start_consuming``, ``sleep``, the ``consume()``
+generator), and callbacks are never called from inside another callback: calls made there
+only receive. Where it cannot match pika: pika internals (``connection._impl``, the I/O
+loop) do not exist; a small stand-in serves test harnesses that reach for its timer.
 """
 
 from __future__ import annotations
@@ -42,6 +45,96 @@ class ReturnedMessage(NamedTuple):
     method: Any
     properties: Any
     body: bytes
+
+
+class _ConsumerDeliveryEvt:
+    """A delivery waiting to be handed to its consumer (pika's name)."""
+
+    __slots__ = ("method", "properties", "body")
+
+    def __init__(self, method: Any, properties: Any, body: bytes) -> None:
+        self.method = method
+        self.properties = properties
+        self.body = body
+
+
+class _ConsumerCancellationEvt:
+    """The broker cancelled a consumer (pika's name); ``method_frame`` holds a Basic.Cancel."""
+
+    __slots__ = ("method_frame",)
+
+    def __init__(self, method_frame: pika_frame.Method) -> None:
+        self.method_frame = method_frame
+
+
+class _ReturnedMessageEvt:
+    """A message the broker returned, waiting for the channel's return callbacks."""
+
+    __slots__ = ("callbacks", "channel", "method", "properties", "body")
+
+    def __init__(self, callbacks: list[Callable[..., Any]], channel: BlockingChannel,
+                 method: Any, properties: Any, body: bytes) -> None:
+        self.callbacks = callbacks
+        self.channel = channel
+        self.method = method
+        self.properties = properties
+        self.body = body
+
+    def dispatch(self) -> None:
+        for cb in list(self.callbacks):
+            cb(self.channel, self.method, self.properties, self.body)
+
+
+def _event_tag(evt: Any) -> Optional[str]:
+    """The consumer tag a pending consumer event belongs to (None for other events)."""
+    if type(evt) is _ConsumerDeliveryEvt:
+        return evt.method.consumer_tag  # type: ignore[no-any-return]
+    if type(evt) is _ConsumerCancellationEvt:
+        return evt.method_frame.method.consumer_tag  # type: ignore[no-any-return]
+    return None
+
+
+def _take_consumer_events(pending: deque[Any], consumer_tag: str) -> list[_ConsumerDeliveryEvt]:
+    """Removes a consumer's events from ``pending`` (in place, keeping the others in order);
+    returns its deliveries (a broker cancel of it is dropped, as pika does)."""
+    if not pending:
+        return []
+    keep: list[Any] = []
+    taken: list[_ConsumerDeliveryEvt] = []
+    while pending:
+        evt = pending.popleft()
+        if _event_tag(evt) != consumer_tag:
+            keep.append(evt)
+        elif type(evt) is _ConsumerDeliveryEvt:
+            taken.append(evt)
+    pending.extend(keep)
+    return taken
+
+
+class _ConsumerInfo:
+    """A consumer of a BlockingChannel: its callback (None for the ``consume()`` generator's)
+    and where its events wait."""
+
+    __slots__ = ("consumer_tag", "auto_ack", "on_message_callback", "pending", "cancelled_by_broker")
+
+    def __init__(self, consumer_tag: str, auto_ack: bool,
+                 on_message_callback: Optional[Callable[..., Any]], pending: deque[Any]) -> None:
+        self.consumer_tag = consumer_tag
+        self.auto_ack = auto_ack
+        self.on_message_callback = on_message_callback
+        self.pending = pending
+        self.cancelled_by_broker = False
+
+
+class _QueueConsumerGeneratorInfo:
+    """The ``consume()`` generator's consumer: its parameters and its waiting events."""
+
+    __slots__ = ("params", "consumer_tag", "pending_events")
+
+    def __init__(self, params: tuple[str, bool, bool]) -> None:
+        self.params = params
+        self.consumer_tag = ""
+        self.pending_events: deque[Any] = deque()
 
 
 def _translate(exc: BaseException, messages: Sequence[Any] = ()) -> BaseException:
@@ -166,6 +259,10 @@ class BlockingConnection:
         self._blocked_callbacks: list[Callable[..., Any]] = []
         self._unblocked_callbacks: list[Callable[..., Any]] = []
         self._events: Optional[warren.EventStream] = None
+        # Blocked/unblocked notifications waiting for dispatch: (callbacks, method frame).
+        self._ready_events: deque[tuple[list[Callable[..., Any]], pika_frame.Method]] = deque()
+        # > 0 while process_data_events runs callbacks: calls from inside them only receive.
+        self._dispatch_depth = 0
         self._impl = _ImplFacade(self)
 
     @staticmethod
@@ -244,8 +341,19 @@ class BlockingConnection:
         except wx.AMQPError as e:
             raise _translate(e) from None
         ch = BlockingChannel(native, self)
+        # As pika's synchronous calls, take in what arrived meanwhile (it waits for dispatch).
+        if any(c._consumer_infos for c in self._channels.values()):
+            self._receive(0)
         self._channels[ch.channel_number] = ch
         return ch
+
+    @property
+    def _channel_list(self) -> list[BlockingChannel]:
+        return list(self._channels.values())
+
+    def _forget_channel(self, ch: BlockingChannel) -> None:
+        if self._channels.get(ch.channel_number) is ch:
+            del self._channels[ch.channel_number]
 
     def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
         if not self.is_open:
@@ -265,44 +373,44 @@ class BlockingConnection:
     # -- the event loop pika's users drive -------------------------------------------------
 
     def process_data_events(self, time_limit: Optional[float] = 0) -> None:
-        """Dispatches timers, threadsafe callbacks, connection events, returned messages and
-        consumer deliveries; waits up to ``time_limit`` seconds (``None``: until something
-        was dispatched)."""
-        deadline = None if time_limit is None else time.monotonic() + max(float(time_limit), 0.0)
+        """Receives what the broker sent and dispatches what is waiting: timers,
+        ``add_callback_threadsafe`` callbacks, blocked/unblocked callbacks, returned messages
+        and consumer deliveries. Waits up to ``time_limit`` seconds for something to dispatch
+        (0: only what is there; ``None``: until something was dispatched). Called from inside
+        one of those callbacks, it only receives (as pika's)."""
+        if time_limit is not None:
+            time_limit = max(float(time_limit), 0.0)
+        deadline = None if time_limit is None else time.monotonic() + time_limit
+        can_dispatch = self._dispatch_depth == 0
         while True:
-            dispatched = self._run_pending()
+            self._receive(0)
+            if can_dispatch and self._ready():
+                break
             now = time.monotonic()
-            remaining = None if deadline is None else max(deadline - now, 0.0)
-            wait = 0.1 if remaining is None else min(remaining, 0.1)
+            if deadline is not None and now >= deadline:
+                break
+            wait = 1.0 if deadline is None else deadline - now
             if self._timers:
                 wait = min(wait, max(self._timers[0].due - now, 0.0))
-            if dispatched and deadline is None:
-                wait = 0.0
-            try:
-                dispatched += self._native.drain_events(wait)
-            except wx.AMQPError as e:
-                raise _translate(e) from None
-            if deadline is None:
-                if dispatched:
-                    return
-            elif time.monotonic() >= deadline:
-                self._run_pending()
-                return
+            if self._polled_sources():
+                # Returns and blocked/unblocked events do not end the wait: look often.
+                wait = min(wait, 0.05)
+            got = self._receive(wait)
+            if not can_dispatch and (got or deadline is None):
+                break
             if not self.is_open:
-                raise exceptions.StreamLostError("connection is closed")
+                raise exceptions.StreamLostError("Stream connection lost: connection is closed")
+        if can_dispatch:
+            self._dispatch()
 
-    def _run_pending(self) -> int:
-        """Runs what is due outside the native inbox; returns how many callbacks ran."""
-        ran = 0
-        while self._threadsafe:
-            self._threadsafe.popleft()()
-            ran += 1
-        now = time.monotonic()
-        while self._timers and self._timers[0].due <= now:
-            timer = heapq.heappop(self._timers)
-            if not timer.cancelled:
-                timer.callback()
-                ran += 1
+    def _receive(self, wait: float) -> int:
+        """Moves what arrived (deliveries, broker cancels, returns, connection events) into
+        the queues it waits in, waiting at most ``wait`` seconds for a delivery (or a
+        ``wake``); calls no application callback. Returns how many deliveries came."""
+        try:
+            got = self._native.drain_events(wait)
+        except wx.AMQPError as e:
+            raise _translate(e) from None
         if self._events is not None:
             while True:
                 ev = self._events.next(0)
@@ -310,18 +418,54 @@ class BlockingConnection:
                     break
                 if ev.kind == "blocked":
                     method = pika_frame.Method(0, spec.Connection.Blocked(ev.reason or ""))
-                    for cb in list(self._blocked_callbacks):
-                        cb(self, method)
-                        ran += 1
+                    self._ready_events.append((self._blocked_callbacks, method))
                 elif ev.kind == "unblocked":
                     method = pika_frame.Method(0, spec.Connection.Unblocked())
-                    for cb in list(self._unblocked_callbacks):
-                        cb(self, method)
-                        ran += 1
-        for ch in list(self._channels.values()):
+                    self._ready_events.append((self._unblocked_callbacks, method))
+        for ch in self._channel_list:
             if ch._return_callbacks:
-                ran += ch._dispatch_returns()
-        return ran
+                ch._receive_returns()
+        return got
+
+    def _polled_sources(self) -> bool:
+        """Whether something that does not wake a wait is watched (returns, connection
+        events), so that waits are kept short."""
+        if self._events is not None:
+            return True
+        return any(ch._return_callbacks for ch in self._channel_list)
+
+    def _ready(self) -> bool:
+        """Whether anything waits to be dispatched."""
+        if self._threadsafe or self._ready_events:
+            return True
+        if self._timers and self._timers[0].due <= time.monotonic():
+            return True
+        for ch in self._channel_list:
+            if ch._pending_events:
+                return True
+        return False
+
+    def _dispatch(self) -> None:
+        """Runs every callback that waits; none of them can dispatch again meanwhile."""
+        self._dispatch_depth += 1
+        try:
+            for _ in range(len(self._threadsafe)):
+                self._threadsafe.popleft()()
+            now = time.monotonic()
+            while self._timers and self._timers[0].due <= now:
+                with self._lock:
+                    timer = heapq.heappop(self._timers)
+                if not timer.cancelled:
+                    timer.callback()
+            while self._ready_events:
+                callbacks, method = self._ready_events.popleft()
+                for cb in list(callbacks):
+                    cb(self, method)
+            for ch in self._channel_list:
+                if ch._pending_events:
+                    ch._dispatch_events()
+        finally:
+            self._dispatch_depth -= 1
 
     def sleep(self, duration: float) -> None:
         """Sleeps ``duration`` seconds while dispatching events (as pika's)."""
@@ -340,6 +484,7 @@ class BlockingConnection:
         if self.is_closed:
             raise exceptions.ConnectionWrongStateError("BlockingConnection.add_callback_threadsafe() called on closed or closing connection.")
         self._threadsafe.append(callback)
+        self._native.wake()
 
     def call_later(self, delay: float, callback: Callable[[], Any]) -> object:
         """Runs ``callback`` after ``delay`` seconds, from the event-processing thread;
@@ -388,12 +533,17 @@ class BlockingChannel:
         self._native = native
         self._connection = connection
         self._confirm = False
-        self._consumers: dict[str, Callable[..., Any]] = {}
+        # Consumers by tag: basic_consume's and the consume() generator's (as pika's).
+        self._consumer_infos: dict[str, _ConsumerInfo] = {}
+        # Deliveries, broker cancels and returns waiting for process_data_events, in order.
+        self._pending_events: deque[Any] = deque()
+        self._queue_consumer_generator: Optional[_QueueConsumerGeneratorInfo] = None
         self._return_callbacks: list[Callable[..., Any]] = []
         self._cancel_callbacks: list[Callable[..., Any]] = []
-        self._generator: Optional[warren.ConsumeIterator] = None
         # Whether the broker's close of this channel was raised already.
         self._close_reported = False
+        # Whether the application closed it (then its end is not an error to raise).
+        self._closed_by_client = False
         native.add_on_cancel_callback(self._on_broker_cancel)
 
     def __repr__(self) -> str:
@@ -427,7 +577,7 @@ class BlockingChannel:
 
     @property
     def consumer_tags(self) -> list[str]:
-        return list(self._consumers)
+        return list(self._consumer_infos)
 
     def _method(self, method: Any) -> pika_frame.Method:
         return pika_frame.Method(self.channel_number, method)
@@ -448,13 +598,27 @@ class BlockingChannel:
     # -- channel ---------------------------------------------------------------------------
 
     def close(self, reply_code: int = 0, reply_text: str = "Normal shutdown") -> None:
+        """Cancels the consumers (as pika: pending ackable messages are rejected, pending
+        auto-ack ones dropped), then closes the channel."""
         if not self._native.is_open:
             raise exceptions.ChannelWrongStateError("Channel is closed.")
+        self._closed_by_client = True
+        try:
+            self._cancel_all_consumers()
+        except exceptions.AMQPError:
+            pass
         try:
             self._native.close(200 if reply_code == 0 else reply_code, reply_text)
         except wx.AMQPError as e:
             raise self._fail(e) from None
-        self._consumers.clear()
+        finally:
+            self._forget_consumers()
+            self._connection._forget_channel(self)
+
+    def _forget_consumers(self) -> None:
+        self._consumer_infos.clear()
+        self._pending_events.clear()
+        self._queue_consumer_generator = None
 
     def flow(self, active: bool) -> bool:
         try:
@@ -473,24 +637,45 @@ class BlockingChannel:
         self._return_callbacks.append(callback)
 
     def _on_broker_cancel(self, consumer_tag: str) -> None:
-        self._consumers.pop(consumer_tag, None)
+        """The broker cancelled a consumer: queued behind its deliveries (called while
+        events are received, so it only queues)."""
+        info = self._consumer_infos.get(consumer_tag)
+        if info is None:
+            return
+        info.cancelled_by_broker = True
         method = self._method(spec.Basic.Cancel(consumer_tag=consumer_tag, nowait=True))
-        for cb in list(self._cancel_callbacks):
-            cb(method)
+        info.pending.append(_ConsumerCancellationEvt(method))
 
-    def _dispatch_returns(self) -> int:
-        ran = 0
+    def _receive_returns(self) -> None:
+        """Queues the messages the broker returned, for the return callbacks."""
         while True:
             try:
                 r = self._native.next_return(0)
             except wx.AMQPError:
-                return ran
+                return
             if r is None:
-                return ran
+                return
             method = spec.Basic.Return(r.reply_code, r.reply_text, r.exchange, r.routing_key)
-            for cb in list(self._return_callbacks):
-                cb(self, method, r.properties, r.body)
-            ran += 1
+            self._pending_events.append(
+                _ReturnedMessageEvt(self._return_callbacks, self, method, r.properties, r.body))
+
+    def _dispatch_events(self) -> None:
+        """Hands the waiting events to their callbacks (from process_data_events)."""
+        pending = self._pending_events
+        infos = self._consumer_infos
+        while pending:
+            evt = pending.popleft()
+            kind = type(evt)
+            if kind is _ConsumerDeliveryEvt:
+                info = infos.get(evt.method.consumer_tag)
+                if info is not None and info.on_message_callback is not None:
+                    info.on_message_callback(self, evt.method, evt.properties, evt.body)
+            elif kind is _ConsumerCancellationEvt:
+                infos.pop(evt.method_frame.method.consumer_tag, None)
+                for cb in list(self._cancel_callbacks):
+                    cb(evt.method_frame)
+            else:
+                evt.dispatch()
 
     # -- exchanges -------------------------------------------------------------------------
 
@@ -686,19 +871,33 @@ class BlockingChannel:
         while events are processed; returns its tag."""
         if not callable(on_message_callback):
             raise ValueError("callback on_message_callback must be callable; got %r" % on_message_callback)
+        return self._start_consumer(queue, on_message_callback, self._pending_events,
+                                    auto_ack, exclusive, consumer_tag, arguments)
+
+    def _start_consumer(
+        self,
+        queue: str,
+        on_message_callback: Optional[Callable[..., Any]],
+        pending: deque[Any],
+        auto_ack: bool,
+        exclusive: bool,
+        consumer_tag: Optional[str],
+        arguments: Optional[dict[str, Any]],
+    ) -> str:
+        """Starts a native consumer whose deliveries wait in ``pending`` as pika events."""
         self._check_open()
-        if consumer_tag and (consumer_tag in self._consumers):
+        if consumer_tag and consumer_tag in self._consumer_infos:
             raise exceptions.DuplicateConsumerTag(consumer_tag)
         deliver = spec.Basic.Deliver
-        channel = self
+        event = _ConsumerDeliveryEvt
+        append = pending.append
 
         def on_message(msg: warren.Message) -> None:
-            on_message_callback(
-                channel,
+            append(event(
                 deliver(msg.consumer_tag, msg.delivery_tag, msg.redelivered, msg.exchange, msg.routing_key),
                 msg.properties,
                 msg.body,
-            )
+            ))
 
         try:
             tag = self._native.basic_consume(
@@ -707,43 +906,95 @@ class BlockingChannel:
             )
         except wx.AMQPError as e:
             raise self._fail(e) from None
-        self._consumers[tag] = on_message_callback
+        self._consumer_infos[tag] = _ConsumerInfo(tag, auto_ack, on_message_callback, pending)
         return tag
 
     def basic_cancel(self, consumer_tag: str) -> list[Any]:
-        """Cancels a consumer. Deliveries still buffered for a manual-ack consumer go back to
-        the queue; returns an empty list (see the module docs)."""
-        if self._generator is not None and self._generator.consumer_tag == consumer_tag:
+        """Cancels a consumer and waits for the broker's ``cancel-ok``. As pika: for an
+        ``auto_ack`` consumer, returns the ``(method, properties, body)`` of the messages
+        that arrived for it and were not dispatched yet; for a manual-ack consumer, rejects
+        them (requeue) and returns an empty list."""
+        gen = self._queue_consumer_generator
+        if gen is not None and gen.consumer_tag == consumer_tag:
             self.cancel()
             return []
-        if consumer_tag not in self._consumers:
-            return []
-        self._consumers.pop(consumer_tag, None)
-        if not self.is_open:
+        return self._cancel_consumer(consumer_tag)
+
+    def _cancel_consumer(self, consumer_tag: str) -> list[Any]:
+        info = self._consumer_infos.get(consumer_tag)
+        if info is None:
             return []
         try:
-            self._native.basic_cancel(consumer_tag)
-        except wx.AMQPError as e:
-            raise self._fail(e) from None
-        return []
+            if not info.auto_ack:
+                self._reject(_take_consumer_events(info.pending, consumer_tag))
+            if self._native.is_open and not info.cancelled_by_broker:
+                try:
+                    self._native.basic_cancel(consumer_tag, drain=True)
+                except wx.AMQPError as e:
+                    raise self._fail(e) from None
+            taken = _take_consumer_events(info.pending, consumer_tag)
+            if info.auto_ack:
+                return [(evt.method, evt.properties, evt.body) for evt in taken]
+            self._reject(taken)
+            return []
+        finally:
+            self._consumer_infos.pop(consumer_tag, None)
+            # A start_consuming loop elsewhere looks again at once.
+            self._connection._native.wake()
+
+    def _reject(self, deliveries: list[_ConsumerDeliveryEvt]) -> None:
+        """Gives undispatched deliveries back to the queue (as pika, one reject each: a
+        multiple nack would also hit messages the application holds)."""
+        for evt in deliveries:
+            if not self._native.is_open:
+                return
+            try:
+                self._native.basic_reject(evt.method.delivery_tag, True)
+            except wx.AMQPError as e:
+                raise self._fail(e) from None
+
+    def _cancel_all_consumers(self) -> None:
+        if self._queue_consumer_generator is not None:
+            self.cancel()
+        for tag in list(self._consumer_infos):
+            self._cancel_consumer(tag)
 
     def start_consuming(self) -> None:
         """Processes events and calls consumer callbacks until every consumer of this channel
-        is cancelled."""
-        while self._consumers or self._native.consumer_tags:
-            self._connection.process_data_events(time_limit=None)
+        is cancelled. Raises ``ReentrancyError`` from inside a callback, and
+        ``ChannelClosedByBroker`` when the broker closes the channel."""
+        if self._connection._dispatch_depth:
+            raise exceptions.ReentrancyError(
+                "start_consuming may not be called from the scope of "
+                "another BlockingConnection or BlockingChannel callback")
+        self._check_open()
+        while self._consumer_infos:
+            self._process_data_events(time_limit=None)
+
+    def _process_data_events(self, time_limit: Optional[float]) -> None:
+        """process_data_events, then ``ChannelClosedByBroker`` if the broker closed this
+        channel."""
+        try:
+            self._connection.process_data_events(time_limit=time_limit)
+        except exceptions.ChannelClosedByBroker:
             if not self.is_open:
-                break
+                self._close_reported = True
+                self._forget_consumers()
+            raise
+        if not self._native.is_open:
+            self._forget_consumers()
+            if not self._close_reported and not self._closed_by_client and self._connection.is_open:
+                self._close_reported = True
+                raise exceptions.ChannelClosedByBroker(0, "channel closed")
 
     def stop_consuming(self, consumer_tag: Optional[str] = None) -> None:
-        """Cancels all consumers of this channel (or the one given)."""
+        """Cancels all consumers of this channel (or the one given), so that
+        ``start_consuming`` returns. As pika: pending auto-ack messages are dropped, pending
+        ackable ones rejected."""
         if consumer_tag:
             self.basic_cancel(consumer_tag)
         else:
-            for tag in list(self._consumers):
-                self.basic_cancel(tag)
-            if self._generator is not None:
-                self.cancel()
+            self._cancel_all_consumers()
 
     # -- the consume() generator ----------------------------------------------------------
 
@@ -754,54 +1005,80 @@ class BlockingChannel:
         exclusive: bool = False,
         arguments: Optional[dict[str, Any]] = None,
         inactivity_timeout: Optional[float] = None,
+        consumer_tag: Optional[str] = None,
     ) -> Generator[tuple[Any, Any, Any], None, None]:
         """Yields ``(method, properties, body)`` for each message, or ``(None, None, None)``
-        after ``inactivity_timeout`` seconds without one, until ``cancel()``."""
+        after ``inactivity_timeout`` seconds without one, until ``cancel()`` or a cancel from
+        the broker. While it waits, events are processed (other consumers' callbacks run).
+        Called again with the same ``(queue, auto_ack, exclusive)`` it resumes the same
+        consumer; with others it raises ``ValueError``."""
         self._check_open()
-        if self._generator is None:
+        params = (queue, auto_ack, exclusive)
+        gen = self._queue_consumer_generator
+        if gen is not None:
+            if params != gen.params:
+                raise ValueError(
+                    "Consume with different params not allowed on existing queue consumer "
+                    f"generator; previous params: {gen.params!r}; new params: {params!r}")
+        else:
+            gen = _QueueConsumerGeneratorInfo(params)
+            self._queue_consumer_generator = gen
             try:
-                self._generator = self._native.consume(
-                    queue, auto_ack=auto_ack, exclusive=exclusive, arguments=arguments,
-                    inactivity_timeout=inactivity_timeout,
-                )
-            except wx.AMQPError as e:
-                raise self._fail(e) from None
-        it = self._generator
-        deliver = spec.Basic.Deliver
-        while self._generator is it:
-            try:
-                msg = next(it)
-            except StopIteration:
-                return
-            except wx.AMQPError as e:
-                self._generator = None
-                raise self._fail(e) from None
-            if msg is None:
-                yield None, None, None
+                gen.consumer_tag = self._start_consumer(
+                    queue, None, gen.pending_events, auto_ack, exclusive, consumer_tag, arguments)
+            except BaseException:
+                self._queue_consumer_generator = None
+                raise
+        pending = gen.pending_events
+        while self._queue_consumer_generator is gen:
+            if pending:
+                evt = pending.popleft()
+                if type(evt) is _ConsumerCancellationEvt:
+                    # Cancelled by the broker: the generator ends.
+                    self._consumer_infos.pop(gen.consumer_tag, None)
+                    self._queue_consumer_generator = None
+                    break
+                yield evt.method, evt.properties, evt.body
                 continue
-            yield (
-                deliver(msg.consumer_tag, msg.delivery_tag, msg.redelivered, msg.exchange, msg.routing_key),
-                msg.properties,
-                msg.body,
-            )
+            if inactivity_timeout is None:
+                self._process_data_events(time_limit=None)
+                continue
+            deadline = time.monotonic() + inactivity_timeout
+            delta = float(inactivity_timeout)
+            while self._queue_consumer_generator is gen and not pending:
+                self._process_data_events(time_limit=delta)
+                if self._queue_consumer_generator is not gen or pending:
+                    break
+                delta = deadline - time.monotonic()
+                if delta <= 0.0:
+                    yield None, None, None
+                    break
 
     def cancel(self) -> int:
-        """Cancels the ``consume()`` generator's consumer; unread messages go back to the queue
-        (Warren does this in its core). Returns 0: their count is not known here."""
-        it = self._generator
-        if it is None:
+        """Cancels the ``consume()`` generator's consumer, rejecting (requeue) the ackable
+        messages it received and did not yield. Returns 0, as pika (which documents that the
+        count is not meaningful)."""
+        gen = self._queue_consumer_generator
+        if gen is None:
             return 0
-        self._generator = None
-        if self.is_open:
-            try:
-                it.cancel()
-            except wx.AMQPError as e:
-                raise self._fail(e) from None
+        try:
+            _, auto_ack, _ = gen.params
+            if not auto_ack:
+                self._reject(_take_consumer_events(gen.pending_events, gen.consumer_tag))
+            self._cancel_consumer(gen.consumer_tag)
+        finally:
+            self._queue_consumer_generator = None
         return 0
 
     def get_waiting_message_count(self) -> int:
         """Messages received for the ``consume()`` generator and not yet yielded."""
-        return self._generator.waiting if self._generator is not None else 0
+        gen = self._queue_consumer_generator
+        if gen is None:
+            return 0
+        count = len(gen.pending_events)
+        if count and type(gen.pending_events[-1]) is _ConsumerCancellationEvt:
+            count -= 1
+        return count
 
     # -- transactions ----------------------------------------------------------------------
 
