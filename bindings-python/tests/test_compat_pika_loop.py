@@ -160,10 +160,12 @@ def test_consume_generator_yields_none_after_inactivity(connection: Any, channel
         break
     assert 0.25 <= time.monotonic() - start < 3
     channel.basic_publish("", q, b"late")
-    for method, _, body in channel.consume(q, inactivity_timeout=5):
+    start = time.monotonic()
+    for method, _, body in channel.consume(q, inactivity_timeout=10):
         assert body == b"late"
         channel.basic_ack(method.delivery_tag)
         break
+    assert time.monotonic() - start < 5
     channel.cancel()
 
 
@@ -187,10 +189,13 @@ def test_consume_generator_serves_basic_consume_callbacks(connection: Any, chann
         ch.basic_ack(method.delivery_tag)
 
     channel.basic_consume(src, move)
+    start = time.monotonic()
     for method, _, body in channel.consume(dest, auto_ack=True, inactivity_timeout=10):
         assert method is not None, "the moved message did not arrive"
         assert body == b"m0"
         break
+    # Yielded as soon as it arrived, not when the inactivity timeout ran out.
+    assert time.monotonic() - start < 5
     channel.cancel()
 
 

@@ -135,8 +135,9 @@ def test_work_queues_fair_dispatch(prefix: str) -> None:
         for t in tasks:
             run("new_task", *t.split(" "), prefix=prefix)
         done: dict[int, list[str]] = {0: [], 1: []}
+        finished = 0
         deadline = time.monotonic() + 30
-        while sum(len(v) for v in done.values()) < len(tasks) and time.monotonic() < deadline:
+        while finished < len(tasks) and time.monotonic() < deadline:
             for i, w in enumerate(workers):
                 try:
                     line = w._queue.get(timeout=0.05)
@@ -145,12 +146,15 @@ def test_work_queues_fair_dispatch(prefix: str) -> None:
                 w.lines.append(line)
                 if "Received" in line:
                     done[i].append(line.split("Received ", 1)[1])
+                elif "Done" in line:
+                    finished += 1
         received = sorted(done[0] + done[1])
         assert received == sorted(tasks), done
         # prefetch_count=1: a busy worker gets no second task, so both did some.
         assert done[0] and done[1], done
         for w in workers:
             w.interrupt()
+        # Every task was acknowledged: nothing is left once the workers are gone.
         with warren.connect(URI) as conn:
             ok = conn.channel().queue_declare(prefix + "task_queue", passive=True)
             assert ok.message_count == 0 and ok.consumer_count == 0

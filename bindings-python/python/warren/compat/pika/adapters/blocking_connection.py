@@ -443,6 +443,11 @@ class BlockingConnection:
         for ch in self._channel_list:
             if ch._pending_events:
                 return True
+            gen = ch._queue_consumer_generator
+            if gen is not None and gen.pending_events:
+                # Not dispatched here, but the consume() generator waiting on this call has
+                # something to yield.
+                return True
         return False
 
     def _dispatch(self) -> None:
