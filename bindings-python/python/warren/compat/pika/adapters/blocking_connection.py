@@ -7,8 +7,10 @@ pika's; every protocol step is Warren's core. Where it differs from pika on purp
   long as it needs (sleeping or computing) without the broker dropping the connection.
 - A connection and its channels may be used from several threads at once.
 - Automatic recovery is on: after a broker restart or a lost link the connection, channels,
-  topology and consumers come back behind the same objects. Pass a URL query or
-  ``client_properties`` as usual; recovery cannot be switched off from pika's parameters.
+  topology and consumers come back behind the same objects, if the broker is back within
+  about 8 seconds (``connection_attempts`` attempts at least, see
+  ``connection.RECOVERY_MIN_ATTEMPTS``); calls made meanwhile wait. After that, calls raise
+  ``StreamLostError`` and the connection is closed, as pika's is at once.
 
 Like pika, deliveries, returned messages, broker cancels, timers (``call_later``) and
 ``add_callback_threadsafe`` callbacks wait in queues until the application's thread
@@ -149,6 +151,12 @@ def _translate(exc: BaseException, messages: Sequence[Any] = ()) -> BaseExceptio
         return exceptions.ChannelWrongStateError("Channel is closed.")
     if isinstance(exc, wx.AuthenticationError):
         return exceptions.ProbableAuthenticationError(exc.reply_code, exc.reply_text)
+    if isinstance(exc, wx.RecoveryFailed):
+        return exceptions.StreamLostError(f"Stream connection lost: {exc.reply_text or exc}")
+    if isinstance(exc, wx.ConnectionLost) and exc.reply_code:
+        # The broker closed the connection (e.g. 503 COMMAND_INVALID); Warren reconnects,
+        # but the call failed as pika's would.
+        return exceptions.ConnectionClosedByBroker(exc.reply_code, exc.reply_text)
     if isinstance(exc, wx.ConnectionLost):
         return exceptions.StreamLostError(f"Stream connection lost: {exc.reply_text}")
     if isinstance(exc, wx.ConnectionFailed):
@@ -172,19 +180,22 @@ def _translate(exc: BaseException, messages: Sequence[Any] = ()) -> BaseExceptio
     return exc
 
 
-class _Timer:
-    """A ``call_later`` timer, ordered by due time."""
+class _TimerEvt:
+    """A ``call_later`` timer (pika's name), ordered by due time."""
 
     __slots__ = ("due", "seq", "callback", "cancelled")
 
-    def __init__(self, due: float, seq: int, callback: Callable[[], Any]) -> None:
+    def __init__(self, callback: Callable[[], Any], due: float = 0.0, seq: int = 0) -> None:
+        self.callback = callback
         self.due = due
         self.seq = seq
-        self.callback = callback
         self.cancelled = False
 
-    def __lt__(self, other: _Timer) -> bool:
+    def __lt__(self, other: _TimerEvt) -> bool:
         return (self.due, self.seq) < (other.due, other.seq)
+
+    def __repr__(self) -> str:
+        return f"<_TimerEvt callback={self.callback!r} due={self.due} cancelled={self.cancelled}>"
 
 
 class _IOLoopFacade:
@@ -218,6 +229,29 @@ class _ImplFacade:
         return False
 
     @property
+    def _channels(self) -> dict[int, Any]:
+        """The open channels by number (empty once the connection is closed)."""
+        if not self._conn.is_open:
+            return {}
+        return {n: ch for n, ch in self._conn._channels.items() if ch.is_open}
+
+    @property
+    def _transport(self) -> Optional[object]:
+        """None once the connection is closed (pika drops its transport then); the socket
+        itself is Warren's core's and is not reachable from Python."""
+        return self._conn._native if self._conn.is_open else None
+
+    def _process_frame(self, frame_value: pika_frame.Method) -> None:
+        """Takes a ``Connection.Blocked``/``Unblocked`` frame as if the broker had sent it."""
+        self._conn._on_blocked_change(frame_value)
+
+    def _on_connection_blocked(self, _impl: Any, method_frame: pika_frame.Method) -> None:
+        self._conn._on_blocked_change(method_frame)
+
+    def _on_connection_unblocked(self, _impl: Any, method_frame: pika_frame.Method) -> None:
+        self._conn._on_blocked_change(method_frame)
+
+    @property
     def is_open(self) -> bool:
         return self._conn.is_open
 
@@ -246,13 +280,12 @@ class BlockingConnection:
             params_list = list(parameters)
             if not params_list:
                 raise ValueError("parameters must not be empty")
-        self._params = params_list[0]
-        self._native = self._open(params_list)
+        self._native, self._params = self._open(params_list)
         self._channels: dict[int, BlockingChannel] = {}
         self._closed_by_client = False
         # Work for the thread that runs process_data_events: call_later timers and
         # add_callback_threadsafe callbacks.
-        self._timers: list[_Timer] = []
+        self._timers: list[_TimerEvt] = []
         self._timer_seq = itertools.count()
         self._threadsafe: deque[Callable[[], Any]] = deque()
         self._lock = threading.Lock()
@@ -263,10 +296,15 @@ class BlockingConnection:
         self._ready_events: deque[tuple[list[Callable[..., Any]], pika_frame.Method]] = deque()
         # > 0 while process_data_events runs callbacks: calls from inside them only receive.
         self._dispatch_depth = 0
+        # The blocked_connection_timeout timer while the broker blocks this connection.
+        self._blocked_timer: Optional[_TimerEvt] = None
         self._impl = _ImplFacade(self)
+        if self._params.blocked_connection_timeout is not None:
+            self._subscribe_events()
 
     @staticmethod
-    def _open(params_list: Sequence[Parameters]) -> warren.Connection:
+    def _open(params_list: Sequence[Parameters]) -> tuple[warren.Connection, Parameters]:
+        """The connection to the first parameters that accept, and those parameters."""
         first = params_list[0]
         attempts = max(int(first.connection_attempts or 1), 1)
         last: Optional[BaseException] = None
@@ -275,7 +313,7 @@ class BlockingConnection:
                 time.sleep(float(first.retry_delay or 0))
             for params in params_list:
                 try:
-                    return warren.connect(params._warren_url(), **params._warren_options())
+                    return warren.connect(params._warren_url(), **params._warren_options()), params
                 except wx.AuthenticationError as e:
                     raise _translate(e) from None
                 except wx.AMQPError as e:
@@ -417,15 +455,36 @@ class BlockingConnection:
                 if ev is None:
                     break
                 if ev.kind == "blocked":
-                    method = pika_frame.Method(0, spec.Connection.Blocked(ev.reason or ""))
-                    self._ready_events.append((self._blocked_callbacks, method))
+                    self._on_blocked_change(pika_frame.Method(0, spec.Connection.Blocked(ev.reason or "")))
                 elif ev.kind == "unblocked":
-                    method = pika_frame.Method(0, spec.Connection.Unblocked())
-                    self._ready_events.append((self._unblocked_callbacks, method))
+                    self._on_blocked_change(pika_frame.Method(0, spec.Connection.Unblocked()))
         for ch in self._channel_list:
             if ch._return_callbacks:
                 ch._receive_returns()
         return got
+
+    def _on_blocked_change(self, method_frame: pika_frame.Method) -> None:
+        """``Connection.Blocked``/``Unblocked``: queued for the application's callbacks; with
+        ``blocked_connection_timeout``, a connection blocked for longer is closed and
+        process_data_events raises ``ConnectionBlockedTimeout`` (as pika's)."""
+        blocked = isinstance(method_frame.method, spec.Connection.Blocked)
+        callbacks = self._blocked_callbacks if blocked else self._unblocked_callbacks
+        self._ready_events.append((callbacks, method_frame))
+        timeout = self._params.blocked_connection_timeout
+        if blocked and timeout is not None and self._blocked_timer is None:
+            self._blocked_timer = self.call_later(float(timeout), self._on_blocked_timeout)
+        elif not blocked and self._blocked_timer is not None:
+            self.remove_timeout(self._blocked_timer)
+            self._blocked_timer = None
+
+    def _on_blocked_timeout(self) -> None:
+        self._blocked_timer = None
+        self._closed_by_client = True
+        try:
+            self._native.close(320, "Blocked connection timeout expired")
+        except wx.AMQPError:
+            pass
+        raise exceptions.ConnectionBlockedTimeout("Blocked connection timeout expired.")
 
     def _polled_sources(self) -> bool:
         """Whether something that does not wake a wait is watched (returns, connection
@@ -496,13 +555,13 @@ class BlockingConnection:
         returns an id for ``remove_timeout``."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {callback!r}")
-        timer = _Timer(time.monotonic() + float(delay), next(self._timer_seq), callback)
+        timer = _TimerEvt(callback, time.monotonic() + float(delay), next(self._timer_seq))
         with self._lock:
             heapq.heappush(self._timers, timer)
         return timer
 
     def remove_timeout(self, timeout_id: object) -> None:
-        if isinstance(timeout_id, _Timer):
+        if isinstance(timeout_id, _TimerEvt):
             timeout_id.cancelled = True
 
     def _subscribe_events(self) -> None:
@@ -531,6 +590,21 @@ class BlockingConnection:
             raise _translate(e) from None
 
 
+class _ChannelImplFacade:
+    """The parts of pika's private ``channel._impl`` that harnesses reach for."""
+
+    def __init__(self, channel: BlockingChannel) -> None:
+        self._channel = channel
+
+    @property
+    def is_closing(self) -> bool:
+        return False
+
+    @property
+    def _consumers(self) -> dict[str, Any]:
+        return dict.fromkeys(self._channel._native.consumer_tags)
+
+
 class BlockingChannel:
     """pika.adapters.blocking_connection.BlockingChannel over a Warren channel."""
 
@@ -549,6 +623,7 @@ class BlockingChannel:
         self._close_reported = False
         # Whether the application closed it (then its end is not an error to raise).
         self._closed_by_client = False
+        self._impl = _ChannelImplFacade(self)
         native.add_on_cancel_callback(self._on_broker_cancel)
 
     def __repr__(self) -> str:
@@ -585,6 +660,10 @@ class BlockingChannel:
         return list(self._consumer_infos)
 
     def _method(self, method: Any) -> pika_frame.Method:
+        """The frame a synchronous call returns; like pika's synchronous calls, it also takes
+        in the messages the broker returned meanwhile (they wait for dispatch)."""
+        if self._return_callbacks:
+            self._receive_returns()
         return pika_frame.Method(self.channel_number, method)
 
     def _fail(self, exc: BaseException) -> BaseException:
@@ -815,7 +894,12 @@ class BlockingChannel:
         except (wx.Unroutable, wx.Nacked) as e:
             data = body.encode() if isinstance(body, str) else bytes(body)
             method = spec.Basic.Return(getattr(e, "reply_code", 312), getattr(e, "reply_text", ""), exchange, routing_key)
-            raise _translate(e, [ReturnedMessage(method, properties or spec.BasicProperties(), data)]) from None
+            props = properties or spec.BasicProperties()
+            if isinstance(e, wx.Unroutable):
+                # As pika: raised here, and also handed to the return callbacks later.
+                self._pending_events.append(
+                    _ReturnedMessageEvt(self._return_callbacks, self, method, props, data))
+            raise _translate(e, [ReturnedMessage(method, props, data)]) from None
         except wx.AMQPError as e:
             raise self._fail(e) from None
 
@@ -828,6 +912,8 @@ class BlockingChannel:
         except wx.AMQPError as e:
             raise self._fail(e) from None
         self._confirm = True
+        if self._return_callbacks:
+            self._receive_returns()
 
     def basic_get(self, queue: str, auto_ack: bool = False) -> tuple[Any, Any, Any]:
         try:
