@@ -532,13 +532,16 @@ class BlockingConnection:
             self._dispatch_depth -= 1
 
     def sleep(self, duration: float) -> None:
-        """Sleeps ``duration`` seconds while dispatching events (as pika's)."""
+        """Sleeps ``duration`` seconds while dispatching events; processes events at least
+        once, even for 0 (as pika's)."""
+        assert duration >= 0, duration
         deadline = time.monotonic() + duration
+        time_limit = float(duration)
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            self.process_data_events(time_limit)
+            time_limit = deadline - time.monotonic()
+            if time_limit <= 0:
                 return
-            self.process_data_events(remaining)
 
     def add_callback_threadsafe(self, callback: Callable[[], Any]) -> None:
         """Runs ``callback`` on the thread that processes this connection's events (the next
