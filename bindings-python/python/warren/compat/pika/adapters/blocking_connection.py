@@ -380,8 +380,9 @@ class BlockingConnection:
             raise _translate(e) from None
         ch = BlockingChannel(native, self)
         # As pika's synchronous calls, take in what arrived meanwhile (it waits for dispatch).
-        if any(c._consumer_infos for c in self._channels.values()):
-            self._receive(0)
+        if any(c._consumer_infos for c in self._channels.values()) and self._receive(0):
+            # A loop waiting on another thread sees them at once.
+            self._native.wake()
         self._channels[ch.channel_number] = ch
         return ch
 
@@ -472,7 +473,7 @@ class BlockingConnection:
         self._ready_events.append((callbacks, method_frame))
         timeout = self._params.blocked_connection_timeout
         if blocked and timeout is not None and self._blocked_timer is None:
-            self._blocked_timer = self.call_later(float(timeout), self._on_blocked_timeout)
+            self._blocked_timer = self._add_timer(float(timeout), self._on_blocked_timeout)
         elif not blocked and self._blocked_timer is not None:
             self.remove_timeout(self._blocked_timer)
             self._blocked_timer = None
@@ -558,6 +559,9 @@ class BlockingConnection:
         returns an id for ``remove_timeout``."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {callback!r}")
+        return self._add_timer(delay, callback)
+
+    def _add_timer(self, delay: float, callback: Callable[[], Any]) -> _TimerEvt:
         timer = _TimerEvt(callback, time.monotonic() + float(delay), next(self._timer_seq))
         with self._lock:
             heapq.heappush(self._timers, timer)
