@@ -14,7 +14,7 @@ use warren_core::client::{
 };
 use warren_core::Error;
 
-use crate::connection::{new_consumer_tag, ConnState, ConsumerEntry};
+use crate::connection::{new_consumer_tag, ConnState, ConsumerEntry, DRAIN_LIMIT};
 use crate::convert::{body, seconds};
 use crate::message::{properties_arg, Message, QueueDeclareOk, ReturnedMessage};
 use crate::wait::wait_sliced;
@@ -567,11 +567,12 @@ impl Channel {
         loop {
             if inbox.consumers_of(id) == 0 {
                 // Hand over what is still buffered (deliveries and consumer ends), then stop.
-                self.state.drain(py, Some(id), Some(Duration::ZERO))?;
+                self.state
+                    .drain(py, Some(id), Some(Duration::ZERO), DRAIN_LIMIT)?;
                 return Ok(());
             }
             self.state
-                .drain(py, Some(id), Some(Duration::from_millis(200)))?;
+                .drain(py, Some(id), Some(Duration::from_millis(200)), DRAIN_LIMIT)?;
         }
     }
 

@@ -141,12 +141,15 @@ impl ConnState {
 
     /// Waits at most `timeout` for the first inbox item of `channel` (every channel with
     /// `None`), then dispatches it and every item already waiting. Returns how many.
-    /// Only `Connection.drain_events` (channel `None`) ends early on a wake.
+    /// At most `limit` items are handed over: a consumer that keeps up with the broker would
+    /// otherwise be drained forever in one call (and, when the callbacks only queue, into
+    /// unbounded memory). Only `Connection.drain_events` (channel `None`) ends early on a wake.
     pub fn drain(
         &self,
         py: Python<'_>,
         channel: Option<u16>,
         timeout: Option<Duration>,
+        limit: usize,
     ) -> PyResult<usize> {
         let inbox = self.inbox().clone();
         let wakeable = channel.is_none();
@@ -170,7 +173,7 @@ impl ConnState {
         };
         self.dispatch(py, first)?;
         let mut count = 1;
-        loop {
+        while count < limit {
             let more = match channel {
                 Some(ch) => inbox.next_for_channel(ch, Some(Duration::ZERO)),
                 None => inbox.next(Some(Duration::ZERO)),
@@ -184,6 +187,7 @@ impl ConnState {
                 None => return Ok(count),
             }
         }
+        Ok(count)
     }
 }
 
@@ -205,6 +209,9 @@ pub(crate) fn new_consumer_tag(channel: u16) -> String {
 pub struct Connection {
     pub(crate) state: Arc<ConnState>,
 }
+
+/// Deliveries one `drain_events` call hands over at most, by default.
+pub(crate) const DRAIN_LIMIT: usize = 10_000;
 
 /// The URL `connect()` uses when given none: RabbitMQ's defaults.
 const DEFAULT_URL: &str = "amqp://guest:guest@localhost:5672/%2f";
@@ -406,13 +413,18 @@ impl Connection {
     }
 
     /// Waits at most `timeout` seconds (forever with `None`) for a delivery to any
-    /// `basic_consume` callback of this connection, then calls the callbacks of every delivery
-    /// that is waiting. Returns how many were handled; 0 when the time ran out or `wake()` was
-    /// called.
-    #[pyo3(signature = (timeout=None))]
-    fn drain_events(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<usize> {
+    /// `basic_consume` callback of this connection, then calls the callbacks of the deliveries
+    /// that are waiting, at most `max_events` (default 10,000) in one call. Returns how many
+    /// were handled; 0 when the time ran out or `wake()` was called.
+    #[pyo3(signature = (timeout=None, *, max_events=DRAIN_LIMIT))]
+    fn drain_events(
+        &self,
+        py: Python<'_>,
+        timeout: Option<f64>,
+        max_events: usize,
+    ) -> PyResult<usize> {
         let timeout = seconds(timeout)?;
-        self.state.drain(py, None, timeout)
+        self.state.drain(py, None, timeout, max_events.max(1))
     }
 
     /// Makes the `drain_events` call under way on another thread (or the next call) return at

@@ -40,6 +40,10 @@ from ..connection import Parameters
 
 __all__ = ["BlockingConnection", "BlockingChannel", "ReturnedMessage"]
 
+#: Deliveries taken in at most per look, before they are dispatched: the rest stay in Warren's
+#: bounded buffer, which holds the broker back when the application falls behind.
+RECEIVE_BATCH = 1000
+
 
 class ReturnedMessage(NamedTuple):
     """A message the broker returned (``UnroutableError.messages``)."""
@@ -447,7 +451,7 @@ class BlockingConnection:
         the queues it waits in, waiting at most ``wait`` seconds for a delivery (or a
         ``wake``); calls no application callback. Returns how many deliveries came."""
         try:
-            got = self._native.drain_events(wait)
+            got = self._native.drain_events(wait, max_events=RECEIVE_BATCH)
         except wx.AMQPError as e:
             raise _translate(e) from None
         if self._events is not None:
