@@ -210,7 +210,8 @@ pub struct Connection {
     pub(crate) state: Arc<ConnState>,
 }
 
-/// Deliveries one `drain_events` call hands over at most, by default.
+/// Deliveries one `drain_events` call hands over at most, by default (the same number is
+/// written out in `drain_events`' signature, where the stubs can read it).
 pub(crate) const DRAIN_LIMIT: usize = 10_000;
 
 /// The URL `connect()` uses when given none: RabbitMQ's defaults.
@@ -416,7 +417,7 @@ impl Connection {
     /// `basic_consume` callback of this connection, then calls the callbacks of the deliveries
     /// that are waiting, at most `max_events` (default 10,000) in one call. Returns how many
     /// were handled; 0 when the time ran out or `wake()` was called.
-    #[pyo3(signature = (timeout=None, *, max_events=DRAIN_LIMIT))]
+    #[pyo3(signature = (timeout=None, *, max_events=10000))]
     fn drain_events(
         &self,
         py: Python<'_>,
