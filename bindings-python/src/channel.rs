@@ -10,11 +10,11 @@ use pyo3::pybacked::PyBackedStr;
 use warren_core::client::blocking::{self, Next};
 use warren_core::client::{
     BasicConsumeOptions, BasicPublishOptions, ConfirmOutcome, Confirmation, ConsumerEnd,
-    ExchangeDeclareOptions, QueueDeclareOptions,
+    ExchangeDeclareOptions, InboxItem, QueueDeclareOptions,
 };
 use warren_core::Error;
 
-use crate::connection::{new_consumer_tag, ConnState, ConsumerEntry};
+use crate::connection::{new_consumer_tag, ConnState, ConsumerEntry, DRAIN_LIMIT};
 use crate::convert::{body, seconds};
 use crate::message::{properties_arg, Message, QueueDeclareOk, ReturnedMessage};
 use crate::wait::wait_sliced;
@@ -511,10 +511,51 @@ impl Channel {
     }
 
     /// Cancels a `basic_consume` consumer: its callback is not called again. Deliveries
-    /// already buffered for it go back to the queue (manual ack) or are dropped (auto-ack, as
-    /// pika does). Returns at once; `start_consuming` returns once the broker confirmed.
-    fn basic_cancel(&self, consumer_tag: PyBackedStr) -> PyResult<()> {
-        self.cancel_consumer(&consumer_tag)
+    /// already buffered for it go back to the queue (manual ack) or are dropped (auto-ack).
+    /// Returns at once; `start_consuming` returns once the broker confirmed.
+    ///
+    /// With `drain=True` it waits instead until the broker confirmed the cancel, and the
+    /// callback still gets every delivery that arrived before that (this channel's other
+    /// consumers are served meanwhile): pika's `basic_cancel` hands those back to its caller.
+    /// Gives up waiting after `timeout` seconds (then as without `drain`).
+    #[pyo3(signature = (consumer_tag, *, drain=false, timeout=30.0))]
+    fn basic_cancel(
+        &self,
+        py: Python<'_>,
+        consumer_tag: PyBackedStr,
+        drain: bool,
+        timeout: f64,
+    ) -> PyResult<()> {
+        if !drain {
+            return self.cancel_consumer(&consumer_tag);
+        }
+        crate::convert::short(&consumer_tag, "consumer_tag")?;
+        let id = self.ch.id();
+        let key = (id, consumer_tag.to_string());
+        if !self.state.consumers().contains_key(&key) {
+            // Ended already (cancelled by the broker, or its channel closed).
+            return Ok(());
+        }
+        cancel_in_background(self.ch.clone(), key.1.clone());
+        let inbox = self.state.inbox().clone();
+        let deadline = std::time::Instant::now() + seconds(Some(timeout))?.unwrap_or_default();
+        loop {
+            let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+            if remaining.is_zero() {
+                // No answer in time: stop handing its deliveries to the callback.
+                return self.cancel_consumer(&consumer_tag);
+            }
+            let item = wait_sliced(py, Some(remaining), |slice| {
+                inbox.next_for_channel(id, Some(slice))
+            })?
+            .map_err(|e| self.state.err(py, e))?;
+            let Some(item) = item else { continue };
+            let ends_it = matches!(&item, InboxItem::Ended { consumer_tag: t, .. } if *t == key.1);
+            self.state.dispatch(py, item)?;
+            if ends_it {
+                return Ok(());
+            }
+        }
     }
 
     /// Calls the callbacks of this channel's consumers until every one of them is cancelled
@@ -526,11 +567,12 @@ impl Channel {
         loop {
             if inbox.consumers_of(id) == 0 {
                 // Hand over what is still buffered (deliveries and consumer ends), then stop.
-                self.state.drain(py, Some(id), Some(Duration::ZERO))?;
+                self.state
+                    .drain(py, Some(id), Some(Duration::ZERO), DRAIN_LIMIT)?;
                 return Ok(());
             }
             self.state
-                .drain(py, Some(id), Some(Duration::from_millis(200)))?;
+                .drain(py, Some(id), Some(Duration::from_millis(200)), DRAIN_LIMIT)?;
         }
     }
 

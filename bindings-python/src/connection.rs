@@ -45,6 +45,9 @@ pub(crate) struct ConnState {
     pub consumers: Mutex<HashMap<(u16, String), ConsumerEntry>>,
     /// `add_on_cancel_callback` callbacks by channel number.
     pub cancel_callbacks: Mutex<HashMap<u16, Vec<Py<PyAny>>>>,
+    /// Set by `Connection.wake()`: the `drain_events` wait under way (or the next) returns at
+    /// once. The inbox's own wake only ends one wait slice; this says that it was a wake.
+    woken: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -138,22 +141,39 @@ impl ConnState {
 
     /// Waits at most `timeout` for the first inbox item of `channel` (every channel with
     /// `None`), then dispatches it and every item already waiting. Returns how many.
+    /// At most `limit` items are handed over: a consumer that keeps up with the broker would
+    /// otherwise be drained forever in one call (and, when the callbacks only queue, into
+    /// unbounded memory). Only `Connection.drain_events` (channel `None`) ends early on a wake.
     pub fn drain(
         &self,
         py: Python<'_>,
         channel: Option<u16>,
         timeout: Option<Duration>,
+        limit: usize,
     ) -> PyResult<usize> {
         let inbox = self.inbox().clone();
-        let next = |t: Duration| match channel {
-            Some(ch) => inbox.next_for_channel(ch, Some(t)),
-            None => inbox.next(Some(t)),
+        let wakeable = channel.is_none();
+        let next = |t: Duration| {
+            if wakeable && self.woken.swap(false, Ordering::AcqRel) {
+                return Ok(Some(None));
+            }
+            let got = match channel {
+                Some(ch) => inbox.next_for_channel(ch, Some(t)),
+                None => inbox.next(Some(t)),
+            }?;
+            Ok(match got {
+                Some(item) => Some(Some(item)),
+                None if wakeable && self.woken.swap(false, Ordering::AcqRel) => Some(None),
+                None => None,
+            })
         };
         let first = wait_sliced(py, timeout, next)?.map_err(|e| self.err(py, e))?;
-        let Some(first) = first else { return Ok(0) };
+        let Some(Some(first)) = first else {
+            return Ok(0);
+        };
         self.dispatch(py, first)?;
         let mut count = 1;
-        loop {
+        while count < limit {
             let more = match channel {
                 Some(ch) => inbox.next_for_channel(ch, Some(Duration::ZERO)),
                 None => inbox.next(Some(Duration::ZERO)),
@@ -167,6 +187,7 @@ impl ConnState {
                 None => return Ok(count),
             }
         }
+        Ok(count)
     }
 }
 
@@ -188,6 +209,10 @@ pub(crate) fn new_consumer_tag(channel: u16) -> String {
 pub struct Connection {
     pub(crate) state: Arc<ConnState>,
 }
+
+/// Deliveries one `drain_events` call hands over at most, by default (the same number is
+/// written out in `drain_events`' signature, where the stubs can read it).
+pub(crate) const DRAIN_LIMIT: usize = 10_000;
 
 /// The URL `connect()` uses when given none: RabbitMQ's defaults.
 const DEFAULT_URL: &str = "amqp://guest:guest@localhost:5672/%2f";
@@ -279,6 +304,7 @@ pub fn connect(
             inbox: OnceLock::new(),
             consumers: Mutex::new(HashMap::new()),
             cancel_callbacks: Mutex::new(HashMap::new()),
+            woken: AtomicBool::new(false),
         }),
     })
 }
@@ -388,19 +414,26 @@ impl Connection {
     }
 
     /// Waits at most `timeout` seconds (forever with `None`) for a delivery to any
-    /// `basic_consume` callback of this connection, then calls the callbacks of every delivery
-    /// that is waiting. Returns how many were handled.
-    #[pyo3(signature = (timeout=None))]
-    fn drain_events(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<usize> {
+    /// `basic_consume` callback of this connection, then calls the callbacks of the deliveries
+    /// that are waiting, at most `max_events` (default 10,000) in one call. Returns how many
+    /// were handled; 0 when the time ran out or `wake()` was called.
+    #[pyo3(signature = (timeout=None, *, max_events=10000))]
+    fn drain_events(
+        &self,
+        py: Python<'_>,
+        timeout: Option<f64>,
+        max_events: usize,
+    ) -> PyResult<usize> {
         let timeout = seconds(timeout)?;
-        if self.state.inbox.get().is_none() {
-            // No consumer ever started: nothing can arrive, but honour the wait.
-            if let Some(t) = timeout {
-                sleep(py, t)?;
-            }
-            return Ok(0);
-        }
-        self.state.drain(py, None, timeout)
+        self.state.drain(py, None, timeout, max_events.max(1))
+    }
+
+    /// Makes the `drain_events` call under way on another thread (or the next call) return at
+    /// once. Safe from any thread: an application loop that also runs work handed to it by
+    /// other threads queues the work, then calls this.
+    fn wake(&self) {
+        self.state.woken.store(true, Ordering::Release);
+        self.state.inbox().wake();
     }
 
     /// Sleeps `duration` seconds with the GIL released; heartbeats keep flowing (they always

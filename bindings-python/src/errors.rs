@@ -69,9 +69,13 @@ fn classify(err: &Error, ctx: ErrorContext) -> Mapped<'_> {
         Error::Protocol(_) | Error::Decode(_) | Error::Tls(_) => {
             mapped("ConnectionClosed", None, 0)
         }
-        Error::Io(_) | Error::MissedHeartbeats | Error::ConnectionLost(_) => {
-            mapped("ConnectionLost", None, 0)
-        }
+        // Lost because the broker closed the connection (a hard error such as 503): the
+        // exception carries the broker's close, as pika's ConnectionClosedByBroker does.
+        Error::ConnectionLost(inner) => match &**inner {
+            Error::ConnectionClosed(a) => mapped("ConnectionLost", Some(a), 0),
+            _ => mapped("ConnectionLost", None, 0),
+        },
+        Error::Io(_) | Error::MissedHeartbeats => mapped("ConnectionLost", None, 0),
         Error::InvalidUri(_) | Error::InvalidArgument(_) => mapped("InvalidArgument", None, 0),
         Error::Timeout => mapped("Timeout", None, 0),
         Error::ConsumerCancelled(_) => mapped("ConsumerCancelled", None, 0),

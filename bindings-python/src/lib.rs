@@ -70,6 +70,9 @@ fn _error_for_test(
         "ChannelsExhausted" => Error::ChannelsExhausted(2047),
         "InvalidState" => Error::InvalidState(text),
         "ConnectionLost" => Error::ConnectionLost(Box::new(Error::MissedHeartbeats)),
+        "ConnectionLostByBrokerClose" => {
+            Error::ConnectionLost(Box::new(Error::ConnectionClosed(amqp)))
+        }
         "PublishUnconfirmed" => Error::PublishUnconfirmed(Box::new(Error::MissedHeartbeats)),
         "StaleDeliveryTag" => Error::StaleDeliveryTag(7),
         "MessageTooLarge" => Error::MessageTooLarge { size: 10, max: 5 },

@@ -27,6 +27,7 @@ CASES = [
     ("Io", 0, warren.ConnectionLost, 0),
     ("MissedHeartbeats", 0, warren.ConnectionLost, 0),
     ("ConnectionLost", 0, warren.ConnectionLost, 0),
+    ("ConnectionLostByBrokerClose", 503, warren.ConnectionLost, 503),
     ("InvalidUri", 0, warren.InvalidArgument, 0),
     ("InvalidArgument", 0, warren.InvalidArgument, 0),
     ("AuthenticationFailed", 0, warren.AuthenticationError, 403),

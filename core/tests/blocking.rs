@@ -759,3 +759,84 @@ fn a_consumer_counts_its_unread_deliveries() {
     assert_eq!(consumer.buffered(), 2);
     conn.close().unwrap();
 }
+
+/// `Inbox::wake` ends a long wait at once from another thread (pika's
+/// `add_callback_threadsafe` needs it), a wake before the wait is not lost, and after the woken
+/// wait the inbox waits and delivers as before.
+#[test]
+fn an_inbox_wait_is_ended_by_wake_from_another_thread() {
+    let conn = Connection::connect(&uri()).unwrap();
+    let ch = conn.open_channel().unwrap();
+    let q = unique("inbox-wake");
+    ch.queue_declare(&q, exclusive(), FieldTable::new())
+        .unwrap();
+    let inbox = conn.inbox();
+    let no_ack = BasicConsumeOptions {
+        no_ack: true,
+        ..Default::default()
+    };
+    ch.basic_consume_to_inbox(&inbox, &q, "", no_ack, FieldTable::new())
+        .unwrap();
+
+    let waker = inbox.clone();
+    let started = std::time::Instant::now();
+    let thread = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        waker.wake();
+    });
+    let got = inbox.next(Some(Duration::from_secs(20))).unwrap();
+    assert!(got.is_none(), "woken, not a delivery: {got:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the wake ended the wait: {:?}",
+        started.elapsed()
+    );
+    thread.join().unwrap();
+
+    // Woken before waiting: the wait returns at once.
+    inbox.wake();
+    let started = std::time::Instant::now();
+    assert!(inbox
+        .next_for_channel(ch.id(), Some(Duration::from_secs(20)))
+        .unwrap()
+        .is_none());
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    // The permit is used up: the next wait times out, and deliveries still come.
+    assert!(inbox
+        .next(Some(Duration::from_millis(100)))
+        .unwrap()
+        .is_none());
+    publish(&ch, &q, "after the wake");
+    match inbox.next(Some(Duration::from_secs(5))).unwrap() {
+        Some(warren_core::client::InboxItem::Delivery(d)) => {
+            assert_eq!(&d.body[..], b"after the wake")
+        }
+        other => panic!("expected the delivery, got {other:?}"),
+    }
+}
+
+/// A zero timeout only looks at what is there: it does not wait for the runtime's timer
+/// (tokio rounds deadlines up to its next millisecond tick, which made each empty look at an
+/// inbox or at the confirms cost about a millisecond). 200 empty looks take well under the
+/// 200 ms that one tick each would.
+#[test]
+fn a_zero_timeout_returns_without_waiting_for_the_timer() {
+    let conn = Connection::connect(&uri()).unwrap();
+    let ch = conn.open_channel().unwrap();
+    ch.confirm_select().unwrap();
+    let inbox = conn.inbox();
+    let confirms = ch.confirm_events();
+    // Warm up (the first look may set up the runtime's timer).
+    let _ = inbox.next(Some(Duration::ZERO)).unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..100 {
+        assert!(inbox.next(Some(Duration::ZERO)).unwrap().is_none());
+        assert!(confirms.recv(Some(Duration::ZERO)).unwrap().is_none());
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(100),
+        "200 empty looks took {elapsed:?}"
+    );
+}

@@ -209,6 +209,8 @@ impl ChannelEntry {
         let mut last_seq = 0;
         let mut release = 0usize;
         let mut answer = |u: &mut Unconfirmed| {
+            // Counted before the publisher is woken, so that it reads a current count.
+            metrics(1);
             if let Some(tx) = u.reply.take() {
                 let _ = tx.send(Ok(outcome));
             }
@@ -241,7 +243,6 @@ impl ChannelEntry {
             self.shared.confirm_window.add_permits(release);
         }
         if count > 0 {
-            metrics(count);
             if let Some(events) = self.shared.confirm_events.get() {
                 let event = ConfirmEvent {
                     seq_no: last_seq,

@@ -232,6 +232,7 @@ impl Connection {
         Inbox {
             inner: super::Inbox::new(&self.inner.conn),
             conn: self.inner.clone(),
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -830,6 +831,9 @@ impl Consumer {
 pub struct Inbox {
     inner: super::Inbox,
     conn: Arc<ConnectionInner>,
+    /// Ends a wait in [`Inbox::next`] early (see [`Inbox::wake`]): the loop that serves the
+    /// inbox often has other work too (timers, callbacks other threads hand it).
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Inbox {
@@ -846,9 +850,11 @@ impl Inbox {
             return Ok(Some(item));
         }
         self.conn.check()?;
+        let inner = &self.inner;
         self.conn
             .rt
-            .block_on(with_timeout(timeout, self.inner.recv()))
+            .block_on(with_timeout(timeout, self.wakeable(inner.recv())))
+            .map(Option::flatten)
     }
 
     /// Like [`Self::next`], for the consumers of one channel only; the others' items wait.
@@ -861,9 +867,33 @@ impl Inbox {
             return Ok(Some(item));
         }
         self.conn.check()?;
+        let inner = &self.inner;
         self.conn
             .rt
-            .block_on(with_timeout(timeout, self.inner.recv_for_channel(channel)))
+            .block_on(with_timeout(
+                timeout,
+                self.wakeable(inner.recv_for_channel(channel)),
+            ))
+            .map(Option::flatten)
+    }
+
+    /// Ends the current wait of [`Self::next`] or [`Self::next_for_channel`] at once, as if its
+    /// time had run out (`Ok(None)`); with no wait under way, the next one returns at once.
+    /// For a loop that serves the inbox and also work handed to it from other threads (pika's
+    /// `add_callback_threadsafe`): the other thread queues its work, then wakes the loop.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// `recv`, unless [`Self::wake`] comes first (then `None`).
+    async fn wakeable(
+        &self,
+        recv: impl std::future::Future<Output = InboxItem>,
+    ) -> Option<InboxItem> {
+        tokio::select! {
+            item = recv => Some(item),
+            () = self.wake.notified() => None,
+        }
     }
 
     /// Consumers delivering here that have not ended.

@@ -147,12 +147,37 @@ impl IoRuntime {
 }
 
 /// Waits for `fut` at most `timeout` (forever with `None`); `None` if the time ran out.
+///
+/// A zero timeout means "only what is ready now": `fut` is polled once, without a timer.
+/// tokio rounds timer deadlines up to its next millisecond tick, so a zero-length timer would
+/// make every "is anything there?" look (the last step of draining an inbox, of reading
+/// confirms) cost about a millisecond.
 pub(crate) async fn with_timeout<F: Future>(
     timeout: Option<Duration>,
     fut: F,
 ) -> Option<F::Output> {
     match timeout {
+        Some(t) if t.is_zero() => {
+            let mut fut = std::pin::pin!(fut);
+            std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx)))
+                .await
+                .ready()
+        }
         Some(t) => tokio::time::timeout(t, fut).await.ok(),
         None => Some(fut.await),
+    }
+}
+
+/// `Poll` to `Option`: the value if it was ready.
+trait PollReady<T> {
+    fn ready(self) -> Option<T>;
+}
+
+impl<T> PollReady<T> for Poll<T> {
+    fn ready(self) -> Option<T> {
+        match self {
+            Poll::Ready(v) => Some(v),
+            Poll::Pending => None,
+        }
     }
 }

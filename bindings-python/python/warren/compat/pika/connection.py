@@ -126,6 +126,13 @@ class Parameters:
             opts["connection_timeout"] = float(max(limits))
         if self.blocked_connection_timeout is not None:
             opts["publish_timeout"] = float(self.blocked_connection_timeout)
+        # Recovery, bounded: a lost link is reconnected behind the same objects if the broker
+        # is back within a few seconds (at least ``connection_attempts`` attempts, ~8 s by
+        # default); after that the program sees pika's StreamLostError, as it would at once
+        # with pika, instead of waiting for the broker indefinitely.
+        attempts = max(int(self.connection_attempts or 1), RECOVERY_MIN_ATTEMPTS)
+        opts["recovery_max_attempts"] = attempts
+        opts["recovery_max_delay"] = max(float(self.retry_delay or 0), 1.0)
         if self.client_properties:
             props = dict(self.client_properties)
             name = props.get("connection_name")
@@ -133,6 +140,11 @@ class Parameters:
                 opts["connection_name"] = name
             opts["client_properties"] = props
         return opts
+
+
+#: Reconnection attempts after a lost link before calls raise StreamLostError (0.1 s, then
+#: doubling up to ``max(retry_delay, 1)`` s between attempts: about 8 s in all by default).
+RECOVERY_MIN_ATTEMPTS = 10
 
 
 class ConnectionParameters(Parameters):

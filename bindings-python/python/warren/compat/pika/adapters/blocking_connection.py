@@ -7,12 +7,17 @@ pika's; every protocol step is Warren's core. Where it differs from pika on purp
   long as it needs (sleeping or computing) without the broker dropping the connection.
 - A connection and its channels may be used from several threads at once.
 - Automatic recovery is on: after a broker restart or a lost link the connection, channels,
-  topology and consumers come back behind the same objects. Pass a URL query or
-  ``client_properties`` as usual; recovery cannot be switched off from pika's parameters.
+  topology and consumers come back behind the same objects, if the broker is back within
+  about 8 seconds (``connection_attempts`` attempts at least, see
+  ``connection.RECOVERY_MIN_ATTEMPTS``); calls made meanwhile wait. After that, calls raise
+  ``StreamLostError`` and the connection is closed, as pika's is at once.
 
-Where it cannot match pika: ``basic_cancel`` of an ``auto_ack`` consumer returns
-no pending messages (they are still delivered to its callback), and pika internals
-(``connection._impl``, the I/O loop) do not exist.
+Like pika, deliveries, returned messages, broker cancels, timers (``call_later``) and
+``add_callback_threadsafe`` callbacks wait in queues until the application's thread
+processes events (``process_data_events``, ``start_consuming``, ``sleep``, the ``consume()``
+generator), and callbacks are never called from inside another callback: calls made there
+only receive. Where it cannot match pika: pika internals (``connection._impl``, the I/O
+loop) do not exist; a small stand-in serves test harnesses that reach for its timer.
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ from ..connection import Parameters
 
 __all__ = ["BlockingConnection", "BlockingChannel", "ReturnedMessage"]
 
+#: Deliveries taken in at most per look, before they are dispatched: the rest stay in Warren's
+#: bounded buffer, which holds the broker back when the application falls behind.
+RECEIVE_BATCH = 1000
+
 
 class ReturnedMessage(NamedTuple):
     """A message the broker returned (``UnroutableError.messages``)."""
@@ -42,6 +51,96 @@ class ReturnedMessage(NamedTuple):
     method: Any
     properties: Any
     body: bytes
+
+
+class _ConsumerDeliveryEvt:
+    """A delivery waiting to be handed to its consumer (pika's name)."""
+
+    __slots__ = ("method", "properties", "body")
+
+    def __init__(self, method: Any, properties: Any, body: bytes) -> None:
+        self.method = method
+        self.properties = properties
+        self.body = body
+
+
+class _ConsumerCancellationEvt:
+    """The broker cancelled a consumer (pika's name); ``method_frame`` holds a Basic.Cancel."""
+
+    __slots__ = ("method_frame",)
+
+    def __init__(self, method_frame: pika_frame.Method) -> None:
+        self.method_frame = method_frame
+
+
+class _ReturnedMessageEvt:
+    """A message the broker returned, waiting for the channel's return callbacks."""
+
+    __slots__ = ("callbacks", "channel", "method", "properties", "body")
+
+    def __init__(self, callbacks: list[Callable[..., Any]], channel: BlockingChannel,
+                 method: Any, properties: Any, body: bytes) -> None:
+        self.callbacks = callbacks
+        self.channel = channel
+        self.method = method
+        self.properties = properties
+        self.body = body
+
+    def dispatch(self) -> None:
+        for cb in list(self.callbacks):
+            cb(self.channel, self.method, self.properties, self.body)
+
+
+def _event_tag(evt: Any) -> Optional[str]:
+    """The consumer tag a pending consumer event belongs to (None for other events)."""
+    if type(evt) is _ConsumerDeliveryEvt:
+        return evt.method.consumer_tag  # type: ignore[no-any-return]
+    if type(evt) is _ConsumerCancellationEvt:
+        return evt.method_frame.method.consumer_tag  # type: ignore[no-any-return]
+    return None
+
+
+def _take_consumer_events(pending: deque[Any], consumer_tag: str) -> list[_ConsumerDeliveryEvt]:
+    """Removes a consumer's events from ``pending`` (in place, keeping the others in order);
+    returns its deliveries (a broker cancel of it is dropped, as pika does)."""
+    if not pending:
+        return []
+    keep: list[Any] = []
+    taken: list[_ConsumerDeliveryEvt] = []
+    while pending:
+        evt = pending.popleft()
+        if _event_tag(evt) != consumer_tag:
+            keep.append(evt)
+        elif type(evt) is _ConsumerDeliveryEvt:
+            taken.append(evt)
+    pending.extend(keep)
+    return taken
+
+
+class _ConsumerInfo:
+    """A consumer of a BlockingChannel: its callback (None for the ``consume()`` generator's)
+    and where its events wait."""
+
+    __slots__ = ("consumer_tag", "auto_ack", "on_message_callback", "pending", "cancelled_by_broker")
+
+    def __init__(self, consumer_tag: str, auto_ack: bool,
+                 on_message_callback: Optional[Callable[..., Any]], pending: deque[Any]) -> None:
+        self.consumer_tag = consumer_tag
+        self.auto_ack = auto_ack
+        self.on_message_callback = on_message_callback
+        self.pending = pending
+        self.cancelled_by_broker = False
+
+
+class _QueueConsumerGeneratorInfo:
+    """The ``consume()`` generator's consumer: its parameters and its waiting events."""
+
+    __slots__ = ("params", "consumer_tag", "pending_events")
+
+    def __init__(self, params: tuple[str, bool, bool]) -> None:
+        self.params = params
+        self.consumer_tag = ""
+        self.pending_events: deque[Any] = deque()
 
 
 def _translate(exc: BaseException, messages: Sequence[Any] = ()) -> BaseException:
@@ -56,6 +155,12 @@ def _translate(exc: BaseException, messages: Sequence[Any] = ()) -> BaseExceptio
         return exceptions.ChannelWrongStateError("Channel is closed.")
     if isinstance(exc, wx.AuthenticationError):
         return exceptions.ProbableAuthenticationError(exc.reply_code, exc.reply_text)
+    if isinstance(exc, wx.RecoveryFailed):
+        return exceptions.StreamLostError(f"Stream connection lost: {exc.reply_text or exc}")
+    if isinstance(exc, wx.ConnectionLost) and exc.reply_code:
+        # The broker closed the connection (e.g. 503 COMMAND_INVALID); Warren reconnects,
+        # but the call failed as pika's would.
+        return exceptions.ConnectionClosedByBroker(exc.reply_code, exc.reply_text)
     if isinstance(exc, wx.ConnectionLost):
         return exceptions.StreamLostError(f"Stream connection lost: {exc.reply_text}")
     if isinstance(exc, wx.ConnectionFailed):
@@ -79,19 +184,22 @@ def _translate(exc: BaseException, messages: Sequence[Any] = ()) -> BaseExceptio
     return exc
 
 
-class _Timer:
-    """A ``call_later`` timer, ordered by due time."""
+class _TimerEvt:
+    """A ``call_later`` timer (pika's name), ordered by due time."""
 
     __slots__ = ("due", "seq", "callback", "cancelled")
 
-    def __init__(self, due: float, seq: int, callback: Callable[[], Any]) -> None:
+    def __init__(self, callback: Callable[[], Any], due: float = 0.0, seq: int = 0) -> None:
+        self.callback = callback
         self.due = due
         self.seq = seq
-        self.callback = callback
         self.cancelled = False
 
-    def __lt__(self, other: _Timer) -> bool:
+    def __lt__(self, other: _TimerEvt) -> bool:
         return (self.due, self.seq) < (other.due, other.seq)
+
+    def __repr__(self) -> str:
+        return f"<_TimerEvt callback={self.callback!r} due={self.due} cancelled={self.cancelled}>"
 
 
 class _IOLoopFacade:
@@ -125,6 +233,29 @@ class _ImplFacade:
         return False
 
     @property
+    def _channels(self) -> dict[int, Any]:
+        """The open channels by number (empty once the connection is closed)."""
+        if not self._conn.is_open:
+            return {}
+        return {n: ch for n, ch in self._conn._channels.items() if ch.is_open}
+
+    @property
+    def _transport(self) -> Optional[object]:
+        """None once the connection is closed (pika drops its transport then); the socket
+        itself is Warren's core's and is not reachable from Python."""
+        return self._conn._native if self._conn.is_open else None
+
+    def _process_frame(self, frame_value: pika_frame.Method) -> None:
+        """Takes a ``Connection.Blocked``/``Unblocked`` frame as if the broker had sent it."""
+        self._conn._on_blocked_change(frame_value)
+
+    def _on_connection_blocked(self, _impl: Any, method_frame: pika_frame.Method) -> None:
+        self._conn._on_blocked_change(method_frame)
+
+    def _on_connection_unblocked(self, _impl: Any, method_frame: pika_frame.Method) -> None:
+        self._conn._on_blocked_change(method_frame)
+
+    @property
     def is_open(self) -> bool:
         return self._conn.is_open
 
@@ -153,23 +284,31 @@ class BlockingConnection:
             params_list = list(parameters)
             if not params_list:
                 raise ValueError("parameters must not be empty")
-        self._params = params_list[0]
-        self._native = self._open(params_list)
+        self._native, self._params = self._open(params_list)
         self._channels: dict[int, BlockingChannel] = {}
         self._closed_by_client = False
         # Work for the thread that runs process_data_events: call_later timers and
         # add_callback_threadsafe callbacks.
-        self._timers: list[_Timer] = []
+        self._timers: list[_TimerEvt] = []
         self._timer_seq = itertools.count()
         self._threadsafe: deque[Callable[[], Any]] = deque()
         self._lock = threading.Lock()
         self._blocked_callbacks: list[Callable[..., Any]] = []
         self._unblocked_callbacks: list[Callable[..., Any]] = []
         self._events: Optional[warren.EventStream] = None
+        # Blocked/unblocked notifications waiting for dispatch: (callbacks, method frame).
+        self._ready_events: deque[tuple[list[Callable[..., Any]], pika_frame.Method]] = deque()
+        # > 0 while process_data_events runs callbacks: calls from inside them only receive.
+        self._dispatch_depth = 0
+        # The blocked_connection_timeout timer while the broker blocks this connection.
+        self._blocked_timer: Optional[_TimerEvt] = None
         self._impl = _ImplFacade(self)
+        if self._params.blocked_connection_timeout is not None:
+            self._subscribe_events()
 
     @staticmethod
-    def _open(params_list: Sequence[Parameters]) -> warren.Connection:
+    def _open(params_list: Sequence[Parameters]) -> tuple[warren.Connection, Parameters]:
+        """The connection to the first parameters that accept, and those parameters."""
         first = params_list[0]
         attempts = max(int(first.connection_attempts or 1), 1)
         last: Optional[BaseException] = None
@@ -178,7 +317,7 @@ class BlockingConnection:
                 time.sleep(float(first.retry_delay or 0))
             for params in params_list:
                 try:
-                    return warren.connect(params._warren_url(), **params._warren_options())
+                    return warren.connect(params._warren_url(), **params._warren_options()), params
                 except wx.AuthenticationError as e:
                     raise _translate(e) from None
                 except wx.AMQPError as e:
@@ -244,8 +383,20 @@ class BlockingConnection:
         except wx.AMQPError as e:
             raise _translate(e) from None
         ch = BlockingChannel(native, self)
+        # As pika's synchronous calls, take in what arrived meanwhile (it waits for dispatch).
+        if any(c._consumer_infos for c in self._channels.values()) and self._receive(0):
+            # A loop waiting on another thread sees them at once.
+            self._native.wake()
         self._channels[ch.channel_number] = ch
         return ch
+
+    @property
+    def _channel_list(self) -> list[BlockingChannel]:
+        return list(self._channels.values())
+
+    def _forget_channel(self, ch: BlockingChannel) -> None:
+        if self._channels.get(ch.channel_number) is ch:
+            del self._channels[ch.channel_number]
 
     def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
         if not self.is_open:
@@ -265,72 +416,137 @@ class BlockingConnection:
     # -- the event loop pika's users drive -------------------------------------------------
 
     def process_data_events(self, time_limit: Optional[float] = 0) -> None:
-        """Dispatches timers, threadsafe callbacks, connection events, returned messages and
-        consumer deliveries; waits up to ``time_limit`` seconds (``None``: until something
-        was dispatched)."""
-        deadline = None if time_limit is None else time.monotonic() + max(float(time_limit), 0.0)
+        """Receives what the broker sent and dispatches what is waiting: timers,
+        ``add_callback_threadsafe`` callbacks, blocked/unblocked callbacks, returned messages
+        and consumer deliveries. Waits up to ``time_limit`` seconds for something to dispatch
+        (0: only what is there; ``None``: until something was dispatched). Called from inside
+        one of those callbacks, it only receives (as pika's)."""
+        if time_limit is not None:
+            time_limit = max(float(time_limit), 0.0)
+        deadline = None if time_limit is None else time.monotonic() + time_limit
+        can_dispatch = self._dispatch_depth == 0
         while True:
-            dispatched = self._run_pending()
+            self._receive(0)
+            if can_dispatch and self._ready():
+                break
             now = time.monotonic()
-            remaining = None if deadline is None else max(deadline - now, 0.0)
-            wait = 0.1 if remaining is None else min(remaining, 0.1)
+            if deadline is not None and now >= deadline:
+                break
+            wait = 1.0 if deadline is None else deadline - now
             if self._timers:
                 wait = min(wait, max(self._timers[0].due - now, 0.0))
-            if dispatched and deadline is None:
-                wait = 0.0
-            try:
-                dispatched += self._native.drain_events(wait)
-            except wx.AMQPError as e:
-                raise _translate(e) from None
-            if deadline is None:
-                if dispatched:
-                    return
-            elif time.monotonic() >= deadline:
-                self._run_pending()
-                return
+            if self._polled_sources():
+                # Returns and blocked/unblocked events do not end the wait: look often.
+                wait = min(wait, 0.05)
+            got = self._receive(wait)
+            if not can_dispatch and (got or deadline is None):
+                break
             if not self.is_open:
-                raise exceptions.StreamLostError("connection is closed")
+                raise exceptions.StreamLostError("Stream connection lost: connection is closed")
+        if can_dispatch:
+            self._dispatch()
 
-    def _run_pending(self) -> int:
-        """Runs what is due outside the native inbox; returns how many callbacks ran."""
-        ran = 0
-        while self._threadsafe:
-            self._threadsafe.popleft()()
-            ran += 1
-        now = time.monotonic()
-        while self._timers and self._timers[0].due <= now:
-            timer = heapq.heappop(self._timers)
-            if not timer.cancelled:
-                timer.callback()
-                ran += 1
+    def _receive(self, wait: float) -> int:
+        """Moves what arrived (deliveries, broker cancels, returns, connection events) into
+        the queues it waits in, waiting at most ``wait`` seconds for a delivery (or a
+        ``wake``); calls no application callback. Returns how many deliveries came."""
+        try:
+            got = self._native.drain_events(wait, max_events=RECEIVE_BATCH)
+        except wx.AMQPError as e:
+            raise _translate(e) from None
         if self._events is not None:
             while True:
                 ev = self._events.next(0)
                 if ev is None:
                     break
                 if ev.kind == "blocked":
-                    method = pika_frame.Method(0, spec.Connection.Blocked(ev.reason or ""))
-                    for cb in list(self._blocked_callbacks):
-                        cb(self, method)
-                        ran += 1
+                    self._on_blocked_change(pika_frame.Method(0, spec.Connection.Blocked(ev.reason or "")))
                 elif ev.kind == "unblocked":
-                    method = pika_frame.Method(0, spec.Connection.Unblocked())
-                    for cb in list(self._unblocked_callbacks):
-                        cb(self, method)
-                        ran += 1
-        for ch in list(self._channels.values()):
+                    self._on_blocked_change(pika_frame.Method(0, spec.Connection.Unblocked()))
+        for ch in self._channel_list:
             if ch._return_callbacks:
-                ran += ch._dispatch_returns()
-        return ran
+                ch._receive_returns()
+        return got
+
+    def _on_blocked_change(self, method_frame: pika_frame.Method) -> None:
+        """``Connection.Blocked``/``Unblocked``: queued for the application's callbacks; with
+        ``blocked_connection_timeout``, a connection blocked for longer is closed and
+        process_data_events raises ``ConnectionBlockedTimeout`` (as pika's)."""
+        blocked = isinstance(method_frame.method, spec.Connection.Blocked)
+        callbacks = self._blocked_callbacks if blocked else self._unblocked_callbacks
+        self._ready_events.append((callbacks, method_frame))
+        timeout = self._params.blocked_connection_timeout
+        if blocked and timeout is not None and self._blocked_timer is None:
+            self._blocked_timer = self._add_timer(float(timeout), self._on_blocked_timeout)
+        elif not blocked and self._blocked_timer is not None:
+            self.remove_timeout(self._blocked_timer)
+            self._blocked_timer = None
+
+    def _on_blocked_timeout(self) -> None:
+        self._blocked_timer = None
+        self._closed_by_client = True
+        try:
+            self._native.close(320, "Blocked connection timeout expired")
+        except wx.AMQPError:
+            pass
+        raise exceptions.ConnectionBlockedTimeout("Blocked connection timeout expired.")
+
+    def _polled_sources(self) -> bool:
+        """Whether something that does not wake a wait is watched (returns, connection
+        events), so that waits are kept short."""
+        if self._events is not None:
+            return True
+        return any(ch._return_callbacks for ch in self._channel_list)
+
+    def _ready(self) -> bool:
+        """Whether anything waits to be dispatched."""
+        if self._threadsafe or self._ready_events:
+            return True
+        if self._timers and self._timers[0].due <= time.monotonic():
+            return True
+        for ch in self._channel_list:
+            if ch._pending_events:
+                return True
+            gen = ch._queue_consumer_generator
+            if gen is not None and gen.pending_events:
+                # Not dispatched here, but the consume() generator waiting on this call has
+                # something to yield.
+                return True
+        return False
+
+    def _dispatch(self) -> None:
+        """Runs every callback that waits; none of them can dispatch again meanwhile."""
+        self._dispatch_depth += 1
+        try:
+            for _ in range(len(self._threadsafe)):
+                self._threadsafe.popleft()()
+            now = time.monotonic()
+            while self._timers and self._timers[0].due <= now:
+                with self._lock:
+                    timer = heapq.heappop(self._timers)
+                if not timer.cancelled:
+                    timer.callback()
+            while self._ready_events:
+                callbacks, method = self._ready_events.popleft()
+                for cb in list(callbacks):
+                    cb(self, method)
+            for ch in self._channel_list:
+                if ch._pending_events:
+                    ch._dispatch_events()
+        finally:
+            self._dispatch_depth -= 1
 
     def sleep(self, duration: float) -> None:
-        """Sleeps ``duration`` seconds while dispatching events (as pika's)."""
+        """Sleeps ``duration`` seconds while dispatching events; processes events at least
+        once, even for 0 (as pika's)."""
+        assert duration >= 0, duration
         deadline = time.monotonic() + duration
+        time_limit = float(duration)
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            self.process_data_events(time_limit)
+            time_limit = deadline - time.monotonic()
+            if time_limit <= 0:
                 return
-            self.process_data_events(remaining)
 
     def add_callback_threadsafe(self, callback: Callable[[], Any]) -> None:
         """Runs ``callback`` on the thread that processes this connection's events (the next
@@ -340,19 +556,23 @@ class BlockingConnection:
         if self.is_closed:
             raise exceptions.ConnectionWrongStateError("BlockingConnection.add_callback_threadsafe() called on closed or closing connection.")
         self._threadsafe.append(callback)
+        self._native.wake()
 
     def call_later(self, delay: float, callback: Callable[[], Any]) -> object:
         """Runs ``callback`` after ``delay`` seconds, from the event-processing thread;
         returns an id for ``remove_timeout``."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, not {callback!r}")
-        timer = _Timer(time.monotonic() + float(delay), next(self._timer_seq), callback)
+        return self._add_timer(delay, callback)
+
+    def _add_timer(self, delay: float, callback: Callable[[], Any]) -> _TimerEvt:
+        timer = _TimerEvt(callback, time.monotonic() + float(delay), next(self._timer_seq))
         with self._lock:
             heapq.heappush(self._timers, timer)
         return timer
 
     def remove_timeout(self, timeout_id: object) -> None:
-        if isinstance(timeout_id, _Timer):
+        if isinstance(timeout_id, _TimerEvt):
             timeout_id.cancelled = True
 
     def _subscribe_events(self) -> None:
@@ -381,6 +601,21 @@ class BlockingConnection:
             raise _translate(e) from None
 
 
+class _ChannelImplFacade:
+    """The parts of pika's private ``channel._impl`` that harnesses reach for."""
+
+    def __init__(self, channel: BlockingChannel) -> None:
+        self._channel = channel
+
+    @property
+    def is_closing(self) -> bool:
+        return False
+
+    @property
+    def _consumers(self) -> dict[str, Any]:
+        return dict.fromkeys(self._channel._native.consumer_tags)
+
+
 class BlockingChannel:
     """pika.adapters.blocking_connection.BlockingChannel over a Warren channel."""
 
@@ -388,12 +623,18 @@ class BlockingChannel:
         self._native = native
         self._connection = connection
         self._confirm = False
-        self._consumers: dict[str, Callable[..., Any]] = {}
+        # Consumers by tag: basic_consume's and the consume() generator's (as pika's).
+        self._consumer_infos: dict[str, _ConsumerInfo] = {}
+        # Deliveries, broker cancels and returns waiting for process_data_events, in order.
+        self._pending_events: deque[Any] = deque()
+        self._queue_consumer_generator: Optional[_QueueConsumerGeneratorInfo] = None
         self._return_callbacks: list[Callable[..., Any]] = []
         self._cancel_callbacks: list[Callable[..., Any]] = []
-        self._generator: Optional[warren.ConsumeIterator] = None
         # Whether the broker's close of this channel was raised already.
         self._close_reported = False
+        # Whether the application closed it (then its end is not an error to raise).
+        self._closed_by_client = False
+        self._impl = _ChannelImplFacade(self)
         native.add_on_cancel_callback(self._on_broker_cancel)
 
     def __repr__(self) -> str:
@@ -427,9 +668,13 @@ class BlockingChannel:
 
     @property
     def consumer_tags(self) -> list[str]:
-        return list(self._consumers)
+        return list(self._consumer_infos)
 
     def _method(self, method: Any) -> pika_frame.Method:
+        """The frame a synchronous call returns; like pika's synchronous calls, it also takes
+        in the messages the broker returned meanwhile (they wait for dispatch)."""
+        if self._return_callbacks:
+            self._receive_returns()
         return pika_frame.Method(self.channel_number, method)
 
     def _fail(self, exc: BaseException) -> BaseException:
@@ -448,13 +693,27 @@ class BlockingChannel:
     # -- channel ---------------------------------------------------------------------------
 
     def close(self, reply_code: int = 0, reply_text: str = "Normal shutdown") -> None:
+        """Cancels the consumers (as pika: pending ackable messages are rejected, pending
+        auto-ack ones dropped), then closes the channel."""
         if not self._native.is_open:
             raise exceptions.ChannelWrongStateError("Channel is closed.")
+        self._closed_by_client = True
+        try:
+            self._cancel_all_consumers()
+        except exceptions.AMQPError:
+            pass
         try:
             self._native.close(200 if reply_code == 0 else reply_code, reply_text)
         except wx.AMQPError as e:
             raise self._fail(e) from None
-        self._consumers.clear()
+        finally:
+            self._forget_consumers()
+            self._connection._forget_channel(self)
+
+    def _forget_consumers(self) -> None:
+        self._consumer_infos.clear()
+        self._pending_events.clear()
+        self._queue_consumer_generator = None
 
     def flow(self, active: bool) -> bool:
         try:
@@ -473,24 +732,45 @@ class BlockingChannel:
         self._return_callbacks.append(callback)
 
     def _on_broker_cancel(self, consumer_tag: str) -> None:
-        self._consumers.pop(consumer_tag, None)
+        """The broker cancelled a consumer: queued behind its deliveries (called while
+        events are received, so it only queues)."""
+        info = self._consumer_infos.get(consumer_tag)
+        if info is None:
+            return
+        info.cancelled_by_broker = True
         method = self._method(spec.Basic.Cancel(consumer_tag=consumer_tag, nowait=True))
-        for cb in list(self._cancel_callbacks):
-            cb(method)
+        info.pending.append(_ConsumerCancellationEvt(method))
 
-    def _dispatch_returns(self) -> int:
-        ran = 0
+    def _receive_returns(self) -> None:
+        """Queues the messages the broker returned, for the return callbacks."""
         while True:
             try:
                 r = self._native.next_return(0)
             except wx.AMQPError:
-                return ran
+                return
             if r is None:
-                return ran
+                return
             method = spec.Basic.Return(r.reply_code, r.reply_text, r.exchange, r.routing_key)
-            for cb in list(self._return_callbacks):
-                cb(self, method, r.properties, r.body)
-            ran += 1
+            self._pending_events.append(
+                _ReturnedMessageEvt(self._return_callbacks, self, method, r.properties, r.body))
+
+    def _dispatch_events(self) -> None:
+        """Hands the waiting events to their callbacks (from process_data_events)."""
+        pending = self._pending_events
+        infos = self._consumer_infos
+        while pending:
+            evt = pending.popleft()
+            kind = type(evt)
+            if kind is _ConsumerDeliveryEvt:
+                info = infos.get(evt.method.consumer_tag)
+                if info is not None and info.on_message_callback is not None:
+                    info.on_message_callback(self, evt.method, evt.properties, evt.body)
+            elif kind is _ConsumerCancellationEvt:
+                infos.pop(evt.method_frame.method.consumer_tag, None)
+                for cb in list(self._cancel_callbacks):
+                    cb(evt.method_frame)
+            else:
+                evt.dispatch()
 
     # -- exchanges -------------------------------------------------------------------------
 
@@ -625,7 +905,12 @@ class BlockingChannel:
         except (wx.Unroutable, wx.Nacked) as e:
             data = body.encode() if isinstance(body, str) else bytes(body)
             method = spec.Basic.Return(getattr(e, "reply_code", 312), getattr(e, "reply_text", ""), exchange, routing_key)
-            raise _translate(e, [ReturnedMessage(method, properties or spec.BasicProperties(), data)]) from None
+            props = properties or spec.BasicProperties()
+            if isinstance(e, wx.Unroutable):
+                # As pika: raised here, and also handed to the return callbacks later.
+                self._pending_events.append(
+                    _ReturnedMessageEvt(self._return_callbacks, self, method, props, data))
+            raise _translate(e, [ReturnedMessage(method, props, data)]) from None
         except wx.AMQPError as e:
             raise self._fail(e) from None
 
@@ -638,6 +923,8 @@ class BlockingChannel:
         except wx.AMQPError as e:
             raise self._fail(e) from None
         self._confirm = True
+        if self._return_callbacks:
+            self._receive_returns()
 
     def basic_get(self, queue: str, auto_ack: bool = False) -> tuple[Any, Any, Any]:
         try:
@@ -686,19 +973,33 @@ class BlockingChannel:
         while events are processed; returns its tag."""
         if not callable(on_message_callback):
             raise ValueError("callback on_message_callback must be callable; got %r" % on_message_callback)
+        return self._start_consumer(queue, on_message_callback, self._pending_events,
+                                    auto_ack, exclusive, consumer_tag, arguments)
+
+    def _start_consumer(
+        self,
+        queue: str,
+        on_message_callback: Optional[Callable[..., Any]],
+        pending: deque[Any],
+        auto_ack: bool,
+        exclusive: bool,
+        consumer_tag: Optional[str],
+        arguments: Optional[dict[str, Any]],
+    ) -> str:
+        """Starts a native consumer whose deliveries wait in ``pending`` as pika events."""
         self._check_open()
-        if consumer_tag and (consumer_tag in self._consumers):
+        if consumer_tag and consumer_tag in self._consumer_infos:
             raise exceptions.DuplicateConsumerTag(consumer_tag)
         deliver = spec.Basic.Deliver
-        channel = self
+        event = _ConsumerDeliveryEvt
+        append = pending.append
 
         def on_message(msg: warren.Message) -> None:
-            on_message_callback(
-                channel,
+            append(event(
                 deliver(msg.consumer_tag, msg.delivery_tag, msg.redelivered, msg.exchange, msg.routing_key),
                 msg.properties,
                 msg.body,
-            )
+            ))
 
         try:
             tag = self._native.basic_consume(
@@ -707,43 +1008,95 @@ class BlockingChannel:
             )
         except wx.AMQPError as e:
             raise self._fail(e) from None
-        self._consumers[tag] = on_message_callback
+        self._consumer_infos[tag] = _ConsumerInfo(tag, auto_ack, on_message_callback, pending)
         return tag
 
     def basic_cancel(self, consumer_tag: str) -> list[Any]:
-        """Cancels a consumer. Deliveries still buffered for a manual-ack consumer go back to
-        the queue; returns an empty list (see the module docs)."""
-        if self._generator is not None and self._generator.consumer_tag == consumer_tag:
+        """Cancels a consumer and waits for the broker's ``cancel-ok``. As pika: for an
+        ``auto_ack`` consumer, returns the ``(method, properties, body)`` of the messages
+        that arrived for it and were not dispatched yet; for a manual-ack consumer, rejects
+        them (requeue) and returns an empty list."""
+        gen = self._queue_consumer_generator
+        if gen is not None and gen.consumer_tag == consumer_tag:
             self.cancel()
             return []
-        if consumer_tag not in self._consumers:
-            return []
-        self._consumers.pop(consumer_tag, None)
-        if not self.is_open:
+        return self._cancel_consumer(consumer_tag)
+
+    def _cancel_consumer(self, consumer_tag: str) -> list[Any]:
+        info = self._consumer_infos.get(consumer_tag)
+        if info is None:
             return []
         try:
-            self._native.basic_cancel(consumer_tag)
-        except wx.AMQPError as e:
-            raise self._fail(e) from None
-        return []
+            if not info.auto_ack:
+                self._reject(_take_consumer_events(info.pending, consumer_tag))
+            if self._native.is_open and not info.cancelled_by_broker:
+                try:
+                    self._native.basic_cancel(consumer_tag, drain=True)
+                except wx.AMQPError as e:
+                    raise self._fail(e) from None
+            taken = _take_consumer_events(info.pending, consumer_tag)
+            if info.auto_ack:
+                return [(evt.method, evt.properties, evt.body) for evt in taken]
+            self._reject(taken)
+            return []
+        finally:
+            self._consumer_infos.pop(consumer_tag, None)
+            # A start_consuming loop elsewhere looks again at once.
+            self._connection._native.wake()
+
+    def _reject(self, deliveries: list[_ConsumerDeliveryEvt]) -> None:
+        """Gives undispatched deliveries back to the queue (as pika, one reject each: a
+        multiple nack would also hit messages the application holds)."""
+        for evt in deliveries:
+            if not self._native.is_open:
+                return
+            try:
+                self._native.basic_reject(evt.method.delivery_tag, True)
+            except wx.AMQPError as e:
+                raise self._fail(e) from None
+
+    def _cancel_all_consumers(self) -> None:
+        if self._queue_consumer_generator is not None:
+            self.cancel()
+        for tag in list(self._consumer_infos):
+            self._cancel_consumer(tag)
 
     def start_consuming(self) -> None:
         """Processes events and calls consumer callbacks until every consumer of this channel
-        is cancelled."""
-        while self._consumers or self._native.consumer_tags:
-            self._connection.process_data_events(time_limit=None)
+        is cancelled. Raises ``ReentrancyError`` from inside a callback, and
+        ``ChannelClosedByBroker`` when the broker closes the channel."""
+        if self._connection._dispatch_depth:
+            raise exceptions.ReentrancyError(
+                "start_consuming may not be called from the scope of "
+                "another BlockingConnection or BlockingChannel callback")
+        self._check_open()
+        while self._consumer_infos:
+            self._process_data_events(time_limit=None)
+
+    def _process_data_events(self, time_limit: Optional[float]) -> None:
+        """process_data_events, then ``ChannelClosedByBroker`` if the broker closed this
+        channel."""
+        try:
+            self._connection.process_data_events(time_limit=time_limit)
+        except exceptions.ChannelClosedByBroker:
             if not self.is_open:
-                break
+                self._close_reported = True
+                self._forget_consumers()
+            raise
+        if not self._native.is_open:
+            self._forget_consumers()
+            if not self._close_reported and not self._closed_by_client and self._connection.is_open:
+                self._close_reported = True
+                raise exceptions.ChannelClosedByBroker(0, "channel closed")
 
     def stop_consuming(self, consumer_tag: Optional[str] = None) -> None:
-        """Cancels all consumers of this channel (or the one given)."""
+        """Cancels all consumers of this channel (or the one given), so that
+        ``start_consuming`` returns. As pika: pending auto-ack messages are dropped, pending
+        ackable ones rejected."""
         if consumer_tag:
             self.basic_cancel(consumer_tag)
         else:
-            for tag in list(self._consumers):
-                self.basic_cancel(tag)
-            if self._generator is not None:
-                self.cancel()
+            self._cancel_all_consumers()
 
     # -- the consume() generator ----------------------------------------------------------
 
@@ -754,54 +1107,80 @@ class BlockingChannel:
         exclusive: bool = False,
         arguments: Optional[dict[str, Any]] = None,
         inactivity_timeout: Optional[float] = None,
+        consumer_tag: Optional[str] = None,
     ) -> Generator[tuple[Any, Any, Any], None, None]:
         """Yields ``(method, properties, body)`` for each message, or ``(None, None, None)``
-        after ``inactivity_timeout`` seconds without one, until ``cancel()``."""
+        after ``inactivity_timeout`` seconds without one, until ``cancel()`` or a cancel from
+        the broker. While it waits, events are processed (other consumers' callbacks run).
+        Called again with the same ``(queue, auto_ack, exclusive)`` it resumes the same
+        consumer; with others it raises ``ValueError``."""
         self._check_open()
-        if self._generator is None:
+        params = (queue, auto_ack, exclusive)
+        gen = self._queue_consumer_generator
+        if gen is not None:
+            if params != gen.params:
+                raise ValueError(
+                    "Consume with different params not allowed on existing queue consumer "
+                    f"generator; previous params: {gen.params!r}; new params: {params!r}")
+        else:
+            gen = _QueueConsumerGeneratorInfo(params)
+            self._queue_consumer_generator = gen
             try:
-                self._generator = self._native.consume(
-                    queue, auto_ack=auto_ack, exclusive=exclusive, arguments=arguments,
-                    inactivity_timeout=inactivity_timeout,
-                )
-            except wx.AMQPError as e:
-                raise self._fail(e) from None
-        it = self._generator
-        deliver = spec.Basic.Deliver
-        while self._generator is it:
-            try:
-                msg = next(it)
-            except StopIteration:
-                return
-            except wx.AMQPError as e:
-                self._generator = None
-                raise self._fail(e) from None
-            if msg is None:
-                yield None, None, None
+                gen.consumer_tag = self._start_consumer(
+                    queue, None, gen.pending_events, auto_ack, exclusive, consumer_tag, arguments)
+            except BaseException:
+                self._queue_consumer_generator = None
+                raise
+        pending = gen.pending_events
+        while self._queue_consumer_generator is gen:
+            if pending:
+                evt = pending.popleft()
+                if type(evt) is _ConsumerCancellationEvt:
+                    # Cancelled by the broker: the generator ends.
+                    self._consumer_infos.pop(gen.consumer_tag, None)
+                    self._queue_consumer_generator = None
+                    break
+                yield evt.method, evt.properties, evt.body
                 continue
-            yield (
-                deliver(msg.consumer_tag, msg.delivery_tag, msg.redelivered, msg.exchange, msg.routing_key),
-                msg.properties,
-                msg.body,
-            )
+            if inactivity_timeout is None:
+                self._process_data_events(time_limit=None)
+                continue
+            deadline = time.monotonic() + inactivity_timeout
+            delta = float(inactivity_timeout)
+            while self._queue_consumer_generator is gen and not pending:
+                self._process_data_events(time_limit=delta)
+                if self._queue_consumer_generator is not gen or pending:
+                    break
+                delta = deadline - time.monotonic()
+                if delta <= 0.0:
+                    yield None, None, None
+                    break
 
     def cancel(self) -> int:
-        """Cancels the ``consume()`` generator's consumer; unread messages go back to the queue
-        (Warren does this in its core). Returns 0: their count is not known here."""
-        it = self._generator
-        if it is None:
+        """Cancels the ``consume()`` generator's consumer, rejecting (requeue) the ackable
+        messages it received and did not yield. Returns 0, as pika (which documents that the
+        count is not meaningful)."""
+        gen = self._queue_consumer_generator
+        if gen is None:
             return 0
-        self._generator = None
-        if self.is_open:
-            try:
-                it.cancel()
-            except wx.AMQPError as e:
-                raise self._fail(e) from None
+        try:
+            _, auto_ack, _ = gen.params
+            if not auto_ack:
+                self._reject(_take_consumer_events(gen.pending_events, gen.consumer_tag))
+            self._cancel_consumer(gen.consumer_tag)
+        finally:
+            self._queue_consumer_generator = None
         return 0
 
     def get_waiting_message_count(self) -> int:
         """Messages received for the ``consume()`` generator and not yet yielded."""
-        return self._generator.waiting if self._generator is not None else 0
+        gen = self._queue_consumer_generator
+        if gen is None:
+            return 0
+        count = len(gen.pending_events)
+        if count and type(gen.pending_events[-1]) is _ConsumerCancellationEvt:
+            count -= 1
+        return count
 
     # -- transactions ----------------------------------------------------------------------
 

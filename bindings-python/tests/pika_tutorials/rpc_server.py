@@ -1,0 +1,44 @@
+#!/usr/bin/env python
+import os
+
+from warren.compat import pika
+
+PREFIX = os.environ.get("PREFIX", "")
+
+connection = pika.BlockingConnection(pika.URLParameters(os.environ["PIKA_URL"]))
+
+channel = connection.channel()
+
+channel.queue_declare(queue=PREFIX + "rpc_queue")
+
+
+def fib(n):
+    if n == 0:
+        return 0
+    elif n == 1:
+        return 1
+    else:
+        return fib(n - 1) + fib(n - 2)
+
+
+def on_request(ch, method, props, body):
+    n = int(body)
+
+    print(f" [.] fib({n})", flush=True)
+    response = fib(n)
+
+    ch.basic_publish(exchange="",
+                     routing_key=props.reply_to,
+                     properties=pika.BasicProperties(correlation_id=props.correlation_id),
+                     body=str(response))
+    ch.basic_ack(delivery_tag=method.delivery_tag)
+
+
+channel.basic_qos(prefetch_count=1)
+channel.basic_consume(queue=PREFIX + "rpc_queue", on_message_callback=on_request)
+
+print(" [x] Awaiting RPC requests", flush=True)
+try:
+    channel.start_consuming()
+except KeyboardInterrupt:
+    print("Interrupted", flush=True)
