@@ -194,6 +194,12 @@ impl Connection {
         self.inner.conn.metrics()
     }
 
+    /// Adds a hook called after every connection event; see
+    /// [`super::Connection::add_event_hook`].
+    pub fn add_event_hook(&self, hook: super::ReadyHook) {
+        self.inner.conn.add_event_hook(hook);
+    }
+
     /// Subscribes to the connection's events.
     pub fn events(&self) -> Events {
         Events {
@@ -281,6 +287,11 @@ impl Events {
     /// An event already sent, without waiting.
     pub fn try_recv(&mut self) -> Option<ConnectionEvent> {
         self.rx.try_recv()
+    }
+
+    /// Whether no event waits for this subscriber now.
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
     }
 }
 
@@ -864,6 +875,22 @@ impl Inbox {
         self.conn
             .rt
             .block_on(with_timeout(timeout, self.inner.recv_for_channel(channel)))
+    }
+
+    /// An item already received, without waiting.
+    pub fn try_next(&self) -> Option<InboxItem> {
+        self.inner.try_recv()
+    }
+
+    /// Whether nothing waits in the inbox now.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
+    /// Sets (or removes) the hook called whenever the inbox stops being empty; see
+    /// [`super::Inbox::set_ready_hook`].
+    pub fn set_ready_hook(&self, hook: Option<super::ReadyHook>) {
+        self.inner.set_ready_hook(hook);
     }
 
     /// Consumers delivering here that have not ended.
