@@ -2,8 +2,10 @@
 //! for the next delivery from any of them — PHP's `$channel->wait()` and pika's
 //! `start_consuming()` are that loop, without a thread per consumer.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+// Looked up once per delivery taken: foldhash, not SipHash (the keys are channel numbers).
+use foldhash::{HashMap, HashMapExt};
 
 use super::channel::Channel;
 use super::command::DeliverySink;
