@@ -1419,10 +1419,11 @@ warren_result warren_connection_rpc_call(warren_connection *conn,
                                          warren_delivery **reply);
 
 /**
- * A file descriptor for event loops (epoll, poll, libuv, libevent): it is readable while a
- * delivery for warren_connection_next_delivery or an event for warren_connection_next_event
- * is waiting, and stays readable (level-triggered) until both have been taken; call them
- * with timeout 0 until they return WARREN_TIMEOUT. Only wait on it for reading; never read
+ * A file descriptor for event loops (epoll, poll, libuv, libevent), served without a thread:
+ * it turns readable when a delivery for warren_connection_next_delivery or an event for
+ * warren_connection_next_event arrives, and stays readable (level-triggered) until a call
+ * of either finds nothing waiting; so when it polls readable, call both with timeout 0 until
+ * they return WARREN_TIMEOUT. Only wait on it for reading; never read
  * or close it (warren_connection_free closes it). Once called, take deliveries with
  * warren_connection_next_delivery: warren_channel_next_delivery on this connection's
  * channels then fails with WARREN_INVALID_STATE. Every call returns the same descriptor.

@@ -4,7 +4,7 @@
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::raw::{c_char, c_int};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -376,11 +376,11 @@ impl warren_connection {
 
 impl Drop for warren_connection {
     fn drop(&mut self) {
-        // Close first: that ends the consumers, the event stream and so the helper threads,
-        // which are joined so that no callback runs after free returns.
+        // Close first: that ends the consumers and the event stream; then unhook the descriptor
+        // and join the event-callback thread, so that no callback runs after free returns.
         let _ = self.shared.conn.close();
         if let Some(poller) = self.shared.poller.get() {
-            poller.stop();
+            poller.stop(&self.shared);
         }
         if let Some(t) = lock(&self.event_thread).take() {
             if t.thread().id() != std::thread::current().id() {
@@ -515,10 +515,21 @@ pub(crate) fn delivery_from_inbox(
     mut next: impl FnMut(Option<Duration>) -> warren_core::Result<Option<InboxItem>>,
     timeout_ms: i32,
 ) -> Result<Option<warren_core::client::Delivery>, Failure> {
-    let deadline = crate::timeout(timeout_ms).map(|t| Instant::now() + t);
+    let timeout = crate::timeout(timeout_ms);
+    // `None` until the first look found nothing to hand over: the common case (a delivery
+    // is waiting) costs no clock read. Then the deadline, `Some(None)` for no limit.
+    let mut deadline: Option<Option<Instant>> = None;
     loop {
-        let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        match next(remaining).map_err(Failure::from)? {
+        let wait = match deadline {
+            None => Some(Duration::ZERO),
+            Some(d) => d.map(|d| d.saturating_duration_since(Instant::now())),
+        };
+        let first = deadline.is_none();
+        if first {
+            deadline = Some(timeout.map(|t| Instant::now() + t));
+        }
+        match next(wait).map_err(Failure::from)? {
+            None if first => continue,
             None => return Ok(None),
             Some(InboxItem::Delivery(d)) => return Ok(Some(d)),
             Some(InboxItem::Ended {
@@ -538,7 +549,7 @@ pub(crate) fn delivery_from_inbox(
                         "consumer {consumer_tag:?} on channel {channel} ended"
                     )));
                 }
-                if deadline.is_some_and(|d| Instant::now() >= d) {
+                if !first && deadline.flatten().is_some_and(|d| Instant::now() >= d) {
                     return Ok(None);
                 }
             }
@@ -562,7 +573,7 @@ pub extern "C" fn warren_connection_next_delivery(
         let (c, out) = unsafe { (ffi::object(conn, "conn")?, Out::new(out, "out")?) };
         let shared = &c.shared;
         let got = match shared.poller.get() {
-            Some(p) => delivery_from_inbox(|t| Ok(p.take_delivery(t)), timeout_ms),
+            Some(p) => delivery_from_inbox(|t| p.take_delivery(shared, t), timeout_ms),
             None => delivery_from_inbox(|t| shared.inbox.next(t), timeout_ms),
         }
         .inspect_err(|f| c.errors.set(f))?;
@@ -622,7 +633,7 @@ pub extern "C" fn warren_connection_next_event(
         let (c, out) = unsafe { (ffi::object(conn, "conn")?, Out::new(out, "out")?) };
         let timeout = crate::timeout(timeout_ms);
         let ev = match c.shared.poller.get() {
-            Some(p) => p.take_event(timeout),
+            Some(p) => c.errors.check(p.take_event(&c.shared, timeout))?,
             None => c.errors.check(lock(&c.shared.events).recv(timeout))?,
         };
         Ok(match ev {
@@ -981,28 +992,38 @@ pub extern "C" fn warren_connection_rpc_call(
     })
 }
 
-/// Serves warren_connection_fd: helper threads take the next delivery and the next event
-/// into one slot each and keep an eventfd readable while a slot is full, so an event loop
-/// can wait on the descriptor. Holding one item each keeps the core's buffers bounded.
+/// The descriptor behind warren_connection_fd: an eventfd the core's ready hooks signal
+/// (from the connection's thread, on the inbox going from empty to not empty, and on every
+/// connection event) and the takers clear when they find nothing waiting. No thread of its
+/// own: the application's loop polls the descriptor, then takes with timeout 0.
 pub(crate) struct Poller {
+    signal: Arc<Signal>,
+}
+
+/// An eventfd and whether it holds a count, so that signalling costs a write only when it
+/// turns readable.
+struct Signal {
     fd: OwnedFd,
-    slots: Mutex<Slots>,
-    /// Wakes the helpers when a slot empties, and waiting takers when one fills.
-    changed: Condvar,
-    stop: AtomicBool,
-    threads: Mutex<Vec<JoinHandle<()>>>,
+    signalled: AtomicBool,
 }
 
-#[derive(Default)]
-struct Slots {
-    delivery: Option<InboxItem>,
-    event: Option<ConnectionEvent>,
-    /// Whether the eventfd holds a count (is readable).
-    signalled: bool,
-}
+impl Signal {
+    fn raise(&self) {
+        if !self.signalled.swap(true, Ordering::SeqCst) {
+            let one: u64 = 1;
+            // SAFETY: writes 8 bytes from a live u64 to our own (non-blocking) eventfd.
+            unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
+        }
+    }
 
-/// How long a helper waits before looking at the stop flag again.
-const POLL_TICK: Duration = Duration::from_millis(100);
+    fn clear(&self) {
+        if self.signalled.swap(false, Ordering::SeqCst) {
+            let mut count: u64 = 0;
+            // SAFETY: reads 8 bytes into a live u64 from our own (non-blocking) eventfd.
+            unsafe { libc::read(self.fd.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
+        }
+    }
+}
 
 impl Poller {
     fn start(shared: &Shared) -> std::io::Result<Arc<Poller>> {
@@ -1013,133 +1034,82 @@ impl Poller {
         }
         // SAFETY: a fresh descriptor that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        let poller = Arc::new(Poller {
+        let signal = Arc::new(Signal {
             fd,
-            slots: Mutex::new(Slots::default()),
-            changed: Condvar::new(),
-            stop: AtomicBool::new(false),
-            threads: Mutex::new(Vec::new()),
+            signalled: AtomicBool::new(false),
         });
-        let inbox = shared.inbox.clone();
-        let p = poller.clone();
-        let deliveries = std::thread::Builder::new()
-            .name("warren-poll-deliveries".into())
-            .spawn(move || {
-                p.pump(
-                    |slots| slots.delivery.is_none(),
-                    |t| inbox.next(Some(t)).ok().flatten(),
-                    |slots, item| slots.delivery = Some(item),
-                )
-            })?;
-        let events = shared.events.clone();
-        let p = poller.clone();
-        let events = std::thread::Builder::new()
-            .name("warren-poll-events".into())
-            .spawn(move || {
-                p.pump(
-                    |slots| slots.event.is_none(),
-                    |t| lock(&events).recv(Some(t)).ok().flatten(),
-                    |slots, ev| slots.event = Some(ev),
-                )
-            })?;
-        lock(&poller.threads).extend([deliveries, events]);
-        Ok(poller)
+        let s = signal.clone();
+        shared
+            .inbox
+            .set_ready_hook(Some(Arc::new(move || s.raise())));
+        let s = signal.clone();
+        shared.conn.add_event_hook(Arc::new(move || s.raise()));
+        if !lock(&shared.events).is_empty() {
+            signal.raise();
+        }
+        Ok(Arc::new(Poller { signal }))
     }
 
-    /// A helper's loop: wait for its slot to be empty, wait for the next item, put it there.
-    fn pump<T>(
+    /// Nothing was found: clear the descriptor, then raise it again if something arrived
+    /// meanwhile (a hook that found it still raised did not write).
+    fn settle(&self, shared: &Shared) {
+        self.signal.clear();
+        if !shared.inbox.is_empty() || !lock(&shared.events).is_empty() {
+            self.signal.raise();
+        }
+    }
+
+    fn take_delivery(
         &self,
-        empty: impl Fn(&Slots) -> bool,
-        next: impl Fn(Duration) -> Option<T>,
-        put: impl Fn(&mut Slots, T),
-    ) {
-        while !self.stop.load(Ordering::Acquire) {
-            {
-                let slots = lock(&self.slots);
-                if !empty(&slots) {
-                    let _ = self.changed.wait_timeout(slots, POLL_TICK);
-                    continue;
-                }
-            }
-            if let Some(item) = next(POLL_TICK) {
-                let mut slots = lock(&self.slots);
-                put(&mut slots, item);
-                self.signal(&mut slots);
-                self.changed.notify_all();
-            }
-        }
-    }
-
-    fn signal(&self, slots: &mut Slots) {
-        if !slots.signalled {
-            let one: u64 = 1;
-            // SAFETY: writes 8 bytes from a live u64 to our own eventfd.
-            unsafe { libc::write(self.fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
-            slots.signalled = true;
-        }
-    }
-
-    fn clear_if_empty(&self, slots: &mut Slots) {
-        if slots.signalled && slots.delivery.is_none() && slots.event.is_none() {
-            let mut count: u64 = 0;
-            // SAFETY: reads 8 bytes into a live u64 from our own (non-blocking) eventfd.
-            unsafe { libc::read(self.fd.as_raw_fd(), (&mut count as *mut u64).cast(), 8) };
-            slots.signalled = false;
-        }
-    }
-
-    fn take<T>(
-        &self,
+        shared: &Shared,
         timeout: Option<Duration>,
-        take: impl Fn(&mut Slots) -> Option<T>,
-    ) -> Option<T> {
-        let deadline = timeout.map(|t| Instant::now() + t);
-        let mut slots = lock(&self.slots);
-        loop {
-            if let Some(item) = take(&mut slots) {
-                self.clear_if_empty(&mut slots);
-                self.changed.notify_all();
-                return Some(item);
-            }
-            let wait = match deadline {
-                Some(d) => d.saturating_duration_since(Instant::now()),
-                None => POLL_TICK,
-            };
-            if wait.is_zero() {
-                return None;
-            }
-            slots = self
-                .changed
-                .wait_timeout(slots, wait)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+    ) -> warren_core::Result<Option<InboxItem>> {
+        let inbox = &shared.inbox;
+        if let Some(item) = inbox.try_next() {
+            return Ok(Some(item));
         }
-    }
-
-    fn take_delivery(&self, timeout: Option<Duration>) -> Option<InboxItem> {
-        self.take(timeout, |s| s.delivery.take())
-    }
-
-    fn take_event(&self, timeout: Option<Duration>) -> Option<ConnectionEvent> {
-        self.take(timeout, |s| s.event.take())
-    }
-
-    fn stop(&self) {
-        self.stop.store(true, Ordering::Release);
-        self.changed.notify_all();
-        let me = std::thread::current().id();
-        for t in lock(&self.threads).drain(..) {
-            if t.thread().id() != me {
-                let _ = t.join();
-            }
+        self.settle(shared);
+        if let Some(item) = inbox.try_next() {
+            return Ok(Some(item));
         }
+        if timeout.is_some_and(|t| t.is_zero()) {
+            return Ok(None);
+        }
+        inbox.next(timeout)
+    }
+
+    fn take_event(
+        &self,
+        shared: &Shared,
+        timeout: Option<Duration>,
+    ) -> warren_core::Result<Option<ConnectionEvent>> {
+        let mut events = lock(&shared.events);
+        if let Some(ev) = events.try_recv() {
+            return Ok(Some(ev));
+        }
+        drop(events);
+        self.settle(shared);
+        let mut events = lock(&shared.events);
+        if let Some(ev) = events.try_recv() {
+            return Ok(Some(ev));
+        }
+        if timeout.is_some_and(|t| t.is_zero()) {
+            return Ok(None);
+        }
+        events.recv(timeout)
+    }
+
+    /// Unhooks from the core, so that nothing signals the descriptor once it is closed.
+    fn stop(&self, shared: &Shared) {
+        shared.inbox.set_ready_hook(None);
     }
 }
 
-/// A file descriptor for event loops (epoll, poll, libuv, libevent): it is readable while a
-/// delivery for warren_connection_next_delivery or an event for warren_connection_next_event
-/// is waiting, and stays readable (level-triggered) until both have been taken; call them
-/// with timeout 0 until they return WARREN_TIMEOUT. Only wait on it for reading; never read
+/// A file descriptor for event loops (epoll, poll, libuv, libevent), served without a thread:
+/// it turns readable when a delivery for warren_connection_next_delivery or an event for
+/// warren_connection_next_event arrives, and stays readable (level-triggered) until a call
+/// of either finds nothing waiting; so when it polls readable, call both with timeout 0 until
+/// they return WARREN_TIMEOUT. Only wait on it for reading; never read
 /// or close it (warren_connection_free closes it). Once called, take deliveries with
 /// warren_connection_next_delivery: warren_channel_next_delivery on this connection's
 /// channels then fails with WARREN_INVALID_STATE. Every call returns the same descriptor.
@@ -1155,8 +1125,8 @@ pub extern "C" fn warren_connection_fd(
         let poller = match shared.poller.get() {
             Some(p) => p.clone(),
             None => {
-                // Two threads racing here would each start helpers; serialise on the RPC lock,
-                // which nothing holds for long.
+                // Two threads racing here would each make a descriptor; serialise on the RPC
+                // lock, which nothing holds for long.
                 let _guard = lock(&c.rpc);
                 match shared.poller.get() {
                     Some(p) => p.clone(),
@@ -1170,7 +1140,7 @@ pub extern "C" fn warren_connection_fd(
                 }
             }
         };
-        out.write(poller.fd.as_raw_fd());
+        out.write(poller.signal.fd.as_raw_fd());
         Ok(WARREN_OK)
     })
 }

@@ -514,6 +514,46 @@ static void pollable_fd(void) {
     while (warren_connection_next_event(c2, 0, &ev) == WARREN_OK) warren_event_free(ev);
     CHECK(poll(&pfd, 1, 200) == 0);
     CHECK_RESULT(warren_channel_next_delivery(ch, 0, &d), WARREN_INVALID_STATE);
+    {
+        /* A burst, drained the way an event loop does: wait, then take until TIMEOUT. */
+        int got = 0, rounds = 0, i;
+        char body[16];
+        for (i = 0; i < 2000; i++) {
+            int len = snprintf(body, sizeof body, "m%d", i);
+            CHECK_OK(warren_channel_basic_publish(ch, "", q, (const uint8_t *)body, (size_t)len, NULL, 0));
+        }
+        while (got < 2000 && rounds++ < 10000) {
+            if (poll(&pfd, 1, 5000) != 1) break;
+            while (warren_connection_next_delivery(c2, 0, &d) == WARREN_OK) {
+                int len = snprintf(body, sizeof body, "m%d", got);
+                CHECK(warren_delivery_body(d).len == (size_t)len &&
+                      memcmp(warren_delivery_body(d).data, body, (size_t)len) == 0);
+                warren_delivery_free(d);
+                got++;
+            }
+        }
+        CHECK(got == 2000);
+        while (warren_connection_next_event(c2, 0, &ev) == WARREN_OK) warren_event_free(ev);
+        CHECK(poll(&pfd, 1, 200) == 0);
+    }
+    {
+        /* An event alone makes it readable too: a channel the broker closes (404). */
+        warren_channel *ch2 = NULL;
+        char missing[128];
+        int closed = 0;
+        unique_name(missing, sizeof missing, "missing");
+        CHECK_OK(warren_connection_open_channel(c2, &ch2));
+        CHECK_RESULT(warren_channel_queue_declare(ch2, missing, WARREN_PASSIVE, NULL, NULL), WARREN_CHANNEL_CLOSED);
+        CHECK(poll(&pfd, 1, 5000) == 1);
+        CHECK_RESULT(warren_connection_next_delivery(c2, 0, &d), WARREN_TIMEOUT);
+        while (warren_connection_next_event(c2, 0, &ev) == WARREN_OK) {
+            if (warren_event_get_type(ev) == WARREN_EVENT_CHANNEL_CLOSED) closed = 1;
+            warren_event_free(ev);
+        }
+        CHECK(closed);
+        CHECK(poll(&pfd, 1, 200) == 0);
+        warren_channel_free(ch2);
+    }
     warren_channel_free(ch);
     warren_connection_free(c2);
 }

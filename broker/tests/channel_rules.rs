@@ -143,11 +143,11 @@ async fn publish_props(
         Frame::Method(ch, publish.into()),
         Frame::Header(
             ch,
-            codec::ContentHeader {
+            Box::new(codec::ContentHeader {
                 class_id: BasicProperties::CLASS_ID,
                 body_size: body.len() as u64,
                 properties,
-            },
+            }),
         ),
         Frame::Body(ch, body.as_bytes().to_vec().into()),
     ]))

@@ -944,7 +944,7 @@ fn plausible_frame(rng: &mut Rng, ch: u16) -> Frame {
         5 => {
             return Frame::Header(
                 ch,
-                codec::ContentHeader {
+                Box::new(codec::ContentHeader {
                     class_id: 60,
                     body_size: rng.below(8),
                     properties: codec::BasicProperties {
@@ -960,7 +960,7 @@ fn plausible_frame(rng: &mut Rng, ch: u16) -> Frame {
                         user_id: flag(rng).then(|| ShortString::from_static("guest")),
                         ..Default::default()
                     },
-                },
+                }),
             )
         }
         6 => return Frame::Body(ch, rng.some_bytes(10).into()),

@@ -40,11 +40,11 @@ fn publish_frames() -> [Frame; 3] {
         ),
         Frame::Header(
             CHANNEL,
-            ContentHeader {
+            Box::new(ContentHeader {
                 class_id: BasicProperties::CLASS_ID,
                 body_size: body.len() as u64,
                 properties,
-            },
+            }),
         ),
         Frame::Body(CHANNEL, body),
     ]

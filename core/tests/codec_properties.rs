@@ -85,11 +85,11 @@ fn check_frame_round_trip(frame: &Frame) -> Result<Bytes, TestCaseError> {
 fn header_frame(channel: u16, body_size: u64, properties: BasicProperties) -> Frame {
     Frame::Header(
         channel,
-        ContentHeader {
+        Box::new(ContentHeader {
             class_id: BasicProperties::CLASS_ID,
             body_size,
             properties,
-        },
+        }),
     )
 }
 
@@ -112,7 +112,7 @@ fn any_frame() -> impl Strategy<Value = Frame> {
         2 => (any::<u16>(), any::<u16>(), any::<u64>(), any_properties()).prop_map(
             |(channel, class_id, body_size, properties)| Frame::Header(
                 channel,
-                ContentHeader { class_id, body_size, properties }
+                Box::new(ContentHeader { class_id, body_size, properties })
             )
         ),
         1 => (any::<u16>(), vec(any::<u8>(), 0..64))

@@ -291,12 +291,12 @@ fn short(s: &str) -> ShortString {
     ShortString::try_from(s).unwrap()
 }
 
-fn header(body_size: u64, properties: BasicProperties) -> ContentHeader {
-    ContentHeader {
+fn header(body_size: u64, properties: BasicProperties) -> Box<ContentHeader> {
+    Box::new(ContentHeader {
         class_id: BasicProperties::CLASS_ID,
         body_size,
         properties,
-    }
+    })
 }
 
 fn deliver(tag: u64) -> BasicDeliver {

@@ -600,7 +600,7 @@ impl Session {
                 frame.channel()
             ))),
             Frame::Method(ch, method) => self.handle_channel_method(ch, method),
-            Frame::Header(ch, header) => self.handle_content_header(ch, header, None),
+            Frame::Header(ch, header) => self.handle_content_header(ch, *header, None),
             Frame::Body(ch, body) => self.handle_content_body(ch, body),
         }
     }

@@ -547,11 +547,11 @@ pub fn publish(routing_key: &str) -> Method {
 pub fn content_header(channel: u16, body_size: u64) -> Frame {
     Frame::Header(
         channel,
-        codec::ContentHeader {
+        Box::new(codec::ContentHeader {
             class_id: BasicProperties::CLASS_ID,
             body_size,
             properties: BasicProperties::default(),
-        },
+        }),
     )
 }
 

@@ -70,6 +70,7 @@ impl Connection {
             recovering: AtomicBool::new(false),
             blocked: AtomicBool::new(false),
             events: broadcast::channel(options.limits.events_buffer.max(1)).0,
+            event_hooks: Mutex::new(Vec::new()),
             publish_permits: Semaphore::new(options.limits.publish_queue.max(1)),
             frame_max: AtomicU32::new(options.config.frame_max),
             info: Mutex::new(LinkInfo {
@@ -169,6 +170,19 @@ impl Connection {
             shared: self.inner.shared.clone(),
             done: false,
         }
+    }
+
+    /// Adds a hook called after every connection event is sent to the subscribers of
+    /// [`Self::events`]: for event loops, which write an eventfd or a self-pipe from it and
+    /// then read the events with [`Events::try_recv`]. It runs on the connection's task: it
+    /// must be quick and must not block.
+    pub fn add_event_hook(&self, hook: super::ReadyHook) {
+        self.inner
+            .shared
+            .event_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(hook);
     }
 
     /// Whether the broker currently blocks publishers.
@@ -300,6 +314,11 @@ impl Events {
                 Err(broadcast::error::RecvError::Lagged(n)) => self.lagged(n),
             }
         }
+    }
+
+    /// Whether no event waits for this subscriber now.
+    pub fn is_empty(&self) -> bool {
+        self.done || self.rx.is_empty()
     }
 
     /// An event already sent, without waiting.

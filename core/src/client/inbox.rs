@@ -2,14 +2,16 @@
 //! for the next delivery from any of them — PHP's `$channel->wait()` and pika's
 //! `start_consuming()` are that loop, without a thread per consumer.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+// Looked up once per delivery taken: foldhash, not SipHash (the keys are channel numbers).
+use foldhash::{HashMap, HashMapExt};
 
 use super::channel::Channel;
 use super::command::DeliverySink;
 use super::connection::Connection;
 use super::delivery::Delivery;
-use super::mailbox::{ConsumerEnd, Incoming, Mailbox, Readers};
+use super::mailbox::{ConsumerEnd, Incoming, Mailbox, Readers, ReadyHook};
 
 /// What an inbox yields.
 // Returned by value once per delivery: boxing the delivery would cost an allocation each.
@@ -86,6 +88,19 @@ impl Inbox {
                 map.remove(&channel);
             }
         }
+    }
+
+    /// Sets (or with `None` removes) a hook called whenever the inbox stops being empty (and
+    /// once at once if it holds items already): for event loops, which write an eventfd or a
+    /// self-pipe from it and then take items with [`Self::try_recv`]. It runs on the
+    /// connection's task: it must be quick, must not block and must not read the inbox.
+    pub fn set_ready_hook(&self, hook: Option<ReadyHook>) {
+        self.sink.set_ready_hook(hook);
+    }
+
+    /// Whether nothing waits in the inbox now.
+    pub fn is_empty(&self) -> bool {
+        self.sink.len() == 0
     }
 
     /// Consumers delivering here that have not ended (as far as the items read so far tell).

@@ -75,6 +75,11 @@ impl Incoming {
     }
 }
 
+/// Called when a buffer goes from empty to holding an item, for event-loop integration (an
+/// eventfd or a self-pipe written from it). It runs on the connection's task while that task
+/// is handling its socket: it must be quick, must not block, and must not read the buffer.
+pub type ReadyHook = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// Items a bounded buffer accounts for by size as well as by count.
 pub(crate) trait Weighed {
     fn weight(&self) -> usize;
@@ -97,6 +102,18 @@ struct State<T> {
     abandoned: bool,
     /// The producer stopped because of this buffer and waits for it to drain to half.
     producer_waiting: bool,
+    /// Told when the buffer stops being empty.
+    on_ready: Option<Hook>,
+}
+
+/// A [`ReadyHook`] in a `Debug` state.
+#[derive(Clone)]
+struct Hook(ReadyHook);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReadyHook")
+    }
 }
 
 /// Who reads a mailbox, which decides how readers are woken.
@@ -147,6 +164,7 @@ impl<T: Weighed> Mailbox<T> {
                 closed: false,
                 abandoned: false,
                 producer_waiting: false,
+                on_ready: None,
             }),
             readable: Notify::new(),
             space: Notify::new(),
@@ -174,8 +192,12 @@ impl<T: Weighed> Mailbox<T> {
         if full {
             st.producer_waiting = true;
         }
+        let ready = Self::ready_hook(&st);
         drop(st);
         self.wake_reader();
+        if let Some(hook) = ready {
+            hook();
+        }
         Ok(if full { Pushed::Full } else { Pushed::Ok })
     }
 
@@ -187,9 +209,33 @@ impl<T: Weighed> Mailbox<T> {
         }
         st.bytes += item.weight();
         st.items.push_back(item);
+        let ready = Self::ready_hook(&st);
         drop(st);
         self.wake_reader();
+        if let Some(hook) = ready {
+            hook();
+        }
         Ok(())
+    }
+
+    /// The hook to call after a push, if that push ended an empty spell.
+    fn ready_hook(st: &State<T>) -> Option<ReadyHook> {
+        match &st.on_ready {
+            Some(hook) if st.items.len() == 1 => Some(hook.0.clone()),
+            _ => None,
+        }
+    }
+
+    /// Sets (or with `None` removes) the hook told whenever the buffer stops being empty; if
+    /// it holds items already, the hook is called once now.
+    pub fn set_ready_hook(&self, hook: Option<ReadyHook>) {
+        let mut st = self.lock();
+        st.on_ready = hook.clone().map(Hook);
+        let now = !st.items.is_empty() || st.closed;
+        drop(st);
+        if let (Some(hook), true) = (hook, now) {
+            hook();
+        }
     }
 
     fn wake_reader(&self) {
@@ -277,7 +323,14 @@ impl<T: Weighed> Mailbox<T> {
 
     /// No more items will be pushed; readers drain what is left, then get `None`.
     pub fn close(&self) {
-        self.lock().closed = true;
+        let mut st = self.lock();
+        st.closed = true;
+        let hook = st.on_ready.clone();
+        drop(st);
+        let hook = hook.map(|h| h.0);
+        if let Some(hook) = hook {
+            hook();
+        }
         self.readable.notify_waiters();
         self.readable.notify_one();
         self.reader.wake();
@@ -375,6 +428,37 @@ mod tests {
         assert_eq!(m.try_pop_where(|i| i.0 % 2 == 0), Some(Item(2)));
         assert_eq!(m.try_pop(), Some(Item(1)));
         assert_eq!(m.try_pop(), Some(Item(3)));
+    }
+
+    #[test]
+    fn ready_hook_fires_when_the_buffer_stops_being_empty() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let m = Mailbox::new(10, 100, Readers::Many);
+        m.push(Item(1)).unwrap();
+        let calls = std::sync::Arc::new(AtomicUsize::new(0));
+        let c = calls.clone();
+        m.set_ready_hook(Some(std::sync::Arc::new(move || {
+            c.fetch_add(1, Ordering::SeqCst);
+        })));
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "set on a non-empty buffer: told at once"
+        );
+        m.push(Item(2)).unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "not empty before: no call");
+        m.try_pop();
+        m.try_pop();
+        m.try_push(Item(3)).unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "empty, then an item: told");
+        m.try_pop();
+        m.close();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            3,
+            "closing is news for a reader too"
+        );
+        m.set_ready_hook(None);
     }
 
     #[tokio::test]

@@ -40,7 +40,7 @@ pub use connection::{Connection, Events};
 pub use consumer::Consumer;
 pub use delivery::Delivery;
 pub use inbox::{Inbox, InboxItem};
-pub use mailbox::ConsumerEnd;
+pub use mailbox::{ConsumerEnd, ReadyHook};
 pub use message::{ConfirmEvent, ConfirmOutcome, Confirmation, Returned};
 pub use metrics::{Metrics, MetricsCollector, MetricsSnapshot};
 pub use options::{ClientLimits, ConnectionOptions, HostAddr, TlsOptions};

@@ -99,6 +99,8 @@ pub(crate) struct ConnectionShared {
     pub blocked: AtomicBool,
     /// Broadcast of [`ConnectionEvent`]s.
     pub events: broadcast::Sender<ConnectionEvent>,
+    /// Told after every event (event-loop integration).
+    pub event_hooks: Mutex<Vec<super::ReadyHook>>,
     /// Bounds the publishes queued for the task; the task returns a permit per publish taken.
     /// Closed when the connection ends, so waiting publishers wake with the error.
     pub publish_permits: Semaphore,
@@ -138,6 +140,14 @@ impl ConnectionShared {
 
     pub fn emit(&self, event: ConnectionEvent) {
         let _ = self.events.send(event);
+        let hooks = self
+            .event_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        for hook in hooks {
+            hook();
+        }
     }
 }
 

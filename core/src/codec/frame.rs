@@ -51,8 +51,9 @@ pub struct UndecodableProperties {
 pub enum Frame {
     /// A method on a channel (0 is the connection).
     Method(u16, Method),
-    /// A content header on a channel.
-    Header(u16, ContentHeader),
+    /// A content header on a channel; boxed, as its properties make it by far the largest
+    /// frame, and every frame is moved a few times on its way in.
+    Header(u16, Box<ContentHeader>),
     /// A piece of content body; shares the read buffer.
     Body(u16, Bytes),
     /// A heartbeat; the channel is kept so the receiver can reject a non-zero one.
@@ -136,7 +137,7 @@ pub fn decode_frame(buf: &mut BytesMut, frame_max: u32) -> Result<Option<Frame>,
     frame.truncate(size);
     Ok(Some(match kind {
         FRAME_METHOD => Frame::Method(channel, Method::decode(frame)?),
-        FRAME_HEADER => Frame::Header(channel, decode_content_header(channel, frame)?),
+        FRAME_HEADER => Frame::Header(channel, Box::new(decode_content_header(channel, frame)?)),
         FRAME_BODY => Frame::Body(channel, frame),
         _ => Frame::Heartbeat(channel),
     }))

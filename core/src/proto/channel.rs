@@ -24,7 +24,7 @@ pub(crate) struct PartialContent {
     /// `basic.deliver`, `basic.get-ok` or `basic.return`.
     pub method: Method,
     /// The header, once received.
-    pub header: Option<ContentHeader>,
+    pub header: Option<Box<ContentHeader>>,
     /// Body frames received so far. A body that arrives in one frame is kept as that frame's
     /// `Bytes` (no copy); only multi-frame bodies are concatenated.
     pub body: BodyParts,

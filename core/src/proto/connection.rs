@@ -977,7 +977,7 @@ impl ClientConnection {
     fn handle_header(
         &mut self,
         ch: u16,
-        header: codec::ContentHeader,
+        header: Box<codec::ContentHeader>,
     ) -> Result<(), (ReplyCode, String)> {
         if self.status == ConnectionStatus::Closing {
             return Ok(());

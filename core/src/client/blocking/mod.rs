@@ -194,6 +194,12 @@ impl Connection {
         self.inner.conn.metrics()
     }
 
+    /// Adds a hook called after every connection event; see
+    /// [`super::Connection::add_event_hook`].
+    pub fn add_event_hook(&self, hook: super::ReadyHook) {
+        self.inner.conn.add_event_hook(hook);
+    }
+
     /// Subscribes to the connection's events.
     pub fn events(&self) -> Events {
         Events {
@@ -282,6 +288,11 @@ impl Events {
     /// An event already sent, without waiting.
     pub fn try_recv(&mut self) -> Option<ConnectionEvent> {
         self.rx.try_recv()
+    }
+
+    /// Whether no event waits for this subscriber now.
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
     }
 }
 
@@ -894,6 +905,22 @@ impl Inbox {
             item = recv => Some(item),
             () = self.wake.notified() => None,
         }
+    }
+
+    /// An item already received, without waiting.
+    pub fn try_next(&self) -> Option<InboxItem> {
+        self.inner.try_recv()
+    }
+
+    /// Whether nothing waits in the inbox now.
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
+    }
+
+    /// Sets (or removes) the hook called whenever the inbox stops being empty; see
+    /// [`super::Inbox::set_ready_hook`].
+    pub fn set_ready_hook(&self, hook: Option<super::ReadyHook>) {
+        self.inner.set_ready_hook(hook);
     }
 
     /// Consumers delivering here that have not ended.
