@@ -293,22 +293,28 @@ impl Channel {
         self.ch.basic_qos(count, global).or_throw()
     }
 
-    /// Publishes a message. `$properties`: content_type, content_encoding, headers (or
+    /// Publishes a message. `$properties`: a `Warren\Properties`, or an array of content_type, content_encoding, headers (or
     /// application_headers), delivery_mode (2 = persistent), priority, correlation_id,
     /// reply_to, expiration, message_id, timestamp, type, user_id, app_id, cluster_id.
-    /// Returns at once; in confirm mode, `waitForConfirms()` waits for the broker.
+    /// Returns at once: in confirm mode, the publish's sequence number (as
+    /// `nextPublishSeqNo()` announced it; `waitForConfirms()` waits for the broker), else 0.
     #[php(defaults(mandatory = false))]
     pub fn basic_publish(
         &self,
         exchange: &str,
         routingKey: &str,
         body: BinarySlice<u8>,
-        properties: Option<&ZendHashTable>,
+        properties: Option<&Zval>,
         mandatory: bool,
-    ) -> PhpResult<()> {
-        let props = match properties {
-            Some(ht) if !ht.is_empty() => values::properties_from_php(ht).or_throw()?,
-            _ => Default::default(),
+    ) -> PhpResult<i64> {
+        let props = crate::properties::from_argument(properties)?;
+        self.session.dispatch_events()?;
+        // Only this PHP thread publishes on the channel: the number read now is the one the
+        // publish takes.
+        let seq_no = if self.ch.is_confirm_mode() {
+            self.ch.next_publish_seq_no() as i64
+        } else {
+            0
         };
         let options = BasicPublishOptions {
             mandatory,
@@ -323,7 +329,7 @@ impl Channel {
                 props,
             )
             .or_throw()?;
-        Ok(())
+        Ok(seq_no)
     }
 
     /// Fetches one message, or null when the queue is empty.
@@ -455,8 +461,10 @@ impl Channel {
             None => self.ch.wait_for_confirms(),
         }
         .or_throw()?;
-        self.dispatch_confirms()?;
+        self.session.dispatch_events()?;
+        // Returns first: the broker sends a mandatory message's return before its ack.
         self.dispatch_returns(true)?;
+        self.dispatch_confirms()?;
         if !all_acked {
             return Err(crate::errors::new_exception(
                 crate::errors::Kind::Nack,
@@ -520,6 +528,7 @@ impl Channel {
         let waited = self.session.wait(scope, timeout)?;
         self.dispatch_returns(false)?;
         self.dispatch_confirms()?;
+        self.session.dispatch_events()?;
         Ok(matches!(waited, Waited::Dispatched))
     }
 

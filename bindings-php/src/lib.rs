@@ -9,7 +9,7 @@
 //!
 //! Layout: `errors` (the exception classes and the one mapping), `values` (PHP values ⇄
 //! field tables and basic properties), `session` (what a connection's PHP objects share),
-//! `connection`, `channel`, `message`, `signals` (prompt return from `wait()` on a signal).
+//! `connection`, `channel`, `message`, `properties`, `signals` (prompt return from `wait()` on a signal).
 
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
@@ -17,6 +17,7 @@ mod channel;
 mod connection;
 mod errors;
 mod message;
+mod properties;
 mod session;
 mod signals;
 mod values;
@@ -69,5 +70,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<connection::Connection>()
         .class::<channel::Channel>()
         .class::<message::Message>()
+        .class::<properties::Properties>()
         .class::<connection::RpcClient>()
 }

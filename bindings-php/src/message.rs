@@ -97,6 +97,13 @@ impl Message {
         values::properties_to_php(self.props(), "headers")
     }
 
+    /// The properties as a `Warren\Properties` (to publish again as they are, or to read
+    /// with `get()`).
+    #[php(name = "getProperties")]
+    pub fn properties_object(&self) -> crate::properties::Properties {
+        crate::properties::Properties::from_core(self.props().clone())
+    }
+
     /// The headers table as a PHP array (empty when there are none).
     #[php(getter)]
     pub fn get_headers(&self) -> Zval {
