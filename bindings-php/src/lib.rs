@@ -8,12 +8,13 @@
 //! handlers here ([`errors`]) use the same guard.
 //!
 //! Layout: `errors` (the exception classes and the one mapping), `values` (PHP values ⇄
-//! field tables and basic properties), `session` (what a connection's PHP objects share),
+//! field tables and basic properties), `session` (what a connection's PHP objects share), `confirms` (merging confirms for PHP),
 //! `connection`, `channel`, `message`, `properties`, `signals` (prompt return from `wait()` on a signal).
 
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 mod channel;
+mod confirms;
 mod connection;
 mod errors;
 mod message;
