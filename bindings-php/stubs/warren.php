@@ -73,6 +73,7 @@ class Message
     public $typedHeaders;
     public function __construct() {}
     public function ack(): void {}
+    public function deliveryInfo(): array {}
     public function getProperties(): \Warren\Properties {}
     public function nack(bool $requeue = true): void {}
     public function reject(bool $requeue = true): void {}

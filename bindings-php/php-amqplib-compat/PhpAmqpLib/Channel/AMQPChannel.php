@@ -315,9 +315,10 @@ class AMQPChannel extends AbstractChannel
         }
         try {
             $tag = $this->native->basicConsume((string) $queue, function (\Warren\Message $m) {
-                $callback = $this->callbacks[$m->consumerTag] ?? null;
+                $msg = AMQPMessage::fromNative($m, $this);
+                $callback = $this->callbacks[$msg->delivery_info['consumer_tag']] ?? null;
                 if ($callback !== null) {
-                    $callback(AMQPMessage::fromNative($m, $this));
+                    $callback($msg);
                 }
             }, $options);
         } catch (NativeException $e) {
@@ -364,8 +365,9 @@ class AMQPChannel extends AbstractChannel
         $props = $msg->get_properties();
         if ($props !== $this->last_properties || $this->last_native_properties === null) {
             $native = $this->nativeProperties($props);
-            // Headers may be an AMQPTable changed in place since: never reused.
-            $reusable = !isset($props['application_headers']);
+            // Objects (an AMQPTable of headers, a DateTime) may be changed in place and still
+            // compare identical: properties holding one are never reused.
+            $reusable = !isset($props['application_headers']) && !is_object($props['timestamp'] ?? null);
             $this->last_properties = $reusable ? $props : null;
             $this->last_native_properties = $reusable ? $native : null;
         } else {
