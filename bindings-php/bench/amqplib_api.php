@@ -28,8 +28,16 @@ $body = str_repeat('x', 16);
 $t = microtime(true);
 if ($op === 'publish' || $op === 'publish-confirm') {
     $props = $op === 'publish-confirm' ? ['delivery_mode' => 2] : [];
+    $acked = 0;
     if ($op === 'publish-confirm') {
         $ch->confirm_select();
+        // As an application tracks its publishes (and PECL's loop its confirm callback).
+        $ch->set_ack_handler(function (AMQPMessage $m) use (&$acked) {
+            $acked++;
+        });
+        $ch->set_nack_handler(function (AMQPMessage $m) {
+            throw new RuntimeException('the broker nacked a publish');
+        });
     }
     for ($i = 0; $i < $n; $i++) {
         $ch->basic_publish(new AMQPMessage($body, $props), '', $queue);
@@ -39,6 +47,10 @@ if ($op === 'publish' || $op === 'publish-confirm') {
     }
     if ($op === 'publish-confirm') {
         $ch->wait_for_pending_acks(30);
+        if ($acked !== $n) {
+            fwrite(STDERR, "the ack handler saw $acked acks for $n publishes\n");
+            exit(1);
+        }
     }
     // Everything written: a round trip behind the publishes.
     $ch->queue_declare($queue, true);

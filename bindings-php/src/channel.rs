@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use ext_php_rs::binary_slice::BinarySlice;
@@ -13,12 +14,12 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use warren_core::client::blocking;
 use warren_core::client::{
-    BasicConsumeOptions, BasicPublishOptions, ConfirmOutcome, ExchangeDeclareOptions,
-    QueueDeclareOptions,
+    BasicConsumeOptions, BasicPublishOptions, ExchangeDeclareOptions, QueueDeclareOptions,
 };
 use warren_core::codec::FieldTable;
 use warren_core::error::{AmqpError, Error};
 
+use crate::confirms::ConfirmTracker;
 use crate::connection::seconds;
 use crate::errors::{invalid_argument, OrThrow};
 use crate::message::Message;
@@ -33,6 +34,13 @@ fn arguments(args: Option<&Zval>) -> Result<FieldTable, PhpException> {
     }
 }
 
+/// A confirm listener: the subscription, what it was told, the callable.
+struct ConfirmListener {
+    events: blocking::ConfirmEvents,
+    tracker: ConfirmTracker,
+    callable: Zval,
+}
+
 /// An AMQP channel. Get one with `Warren\Connection::channel()`.
 #[php_class]
 #[php(name = "Warren\\Channel")]
@@ -41,8 +49,9 @@ pub struct Channel {
     session: Rc<Session>,
     /// `setReturnListener()`'s callable, called with each returned message.
     return_listener: RefCell<Option<Zval>>,
-    /// `setConfirmListener()`'s subscription to the channel's confirms, and its callable.
-    confirm_listener: RefCell<Option<(blocking::ConfirmEvents, Zval)>>,
+    /// `setConfirmListener()`'s subscription to the channel's confirms, what it was told so
+    /// far (to merge answers), and its callable.
+    confirm_listener: RefCell<Option<ConfirmListener>>,
 }
 
 impl Channel {
@@ -55,23 +64,31 @@ impl Channel {
         }
     }
 
-    /// Hands the confirms received so far to the confirm listener, if one is set.
+    /// Hands the confirms received so far to the confirm listener, if one is set: what
+    /// arrived together is merged first (see [`crate::confirms`]), so a broker that answers
+    /// every publish on its own costs one PHP call per run, not one per publish.
     fn dispatch_confirms(&self) -> PhpResult<()> {
         loop {
-            let next = {
-                let guard = self.confirm_listener.borrow();
-                let Some((events, f)) = guard.as_ref() else {
+            let (answers, f) = {
+                let mut guard = self.confirm_listener.borrow_mut();
+                let Some(listener) = guard.as_mut() else {
                     return Ok(());
                 };
-                match events.recv(Some(std::time::Duration::ZERO)).or_throw()? {
-                    Some(ev) => (ev, f.shallow_clone()),
-                    None => return Ok(()),
+                let mut events = Vec::new();
+                while let Some(ev) = listener.events.recv(Some(Duration::ZERO)).or_throw()? {
+                    events.push(ev);
                 }
+                if events.is_empty() {
+                    return Ok(());
+                }
+                (
+                    listener.tracker.merge(events),
+                    listener.callable.shallow_clone(),
+                )
             };
-            let (ev, f) = next;
-            let seq = ev.seq_no as i64;
-            let ack = ev.outcome == ConfirmOutcome::Ack;
-            call(&f, vec![&seq, &ev.multiple, &ack])?;
+            for (seq, multiple, ack) in answers {
+                call(&f, vec![&(seq as i64), &multiple, &ack])?;
+            }
         }
     }
 
@@ -293,22 +310,28 @@ impl Channel {
         self.ch.basic_qos(count, global).or_throw()
     }
 
-    /// Publishes a message. `$properties`: content_type, content_encoding, headers (or
+    /// Publishes a message. `$properties`: a `Warren\Properties`, or an array of content_type, content_encoding, headers (or
     /// application_headers), delivery_mode (2 = persistent), priority, correlation_id,
     /// reply_to, expiration, message_id, timestamp, type, user_id, app_id, cluster_id.
-    /// Returns at once; in confirm mode, `waitForConfirms()` waits for the broker.
+    /// Returns at once: in confirm mode, the publish's sequence number (as
+    /// `nextPublishSeqNo()` announced it; `waitForConfirms()` waits for the broker), else 0.
     #[php(defaults(mandatory = false))]
     pub fn basic_publish(
         &self,
         exchange: &str,
         routingKey: &str,
         body: BinarySlice<u8>,
-        properties: Option<&ZendHashTable>,
+        properties: Option<&Zval>,
         mandatory: bool,
-    ) -> PhpResult<()> {
-        let props = match properties {
-            Some(ht) if !ht.is_empty() => values::properties_from_php(ht).or_throw()?,
-            _ => Default::default(),
+    ) -> PhpResult<i64> {
+        let props = crate::properties::from_argument(properties)?;
+        self.session.dispatch_events()?;
+        // Only this PHP thread publishes on the channel: the number read now is the one the
+        // publish takes.
+        let seq_no = if self.ch.is_confirm_mode() {
+            self.ch.next_publish_seq_no() as i64
+        } else {
+            0
         };
         let options = BasicPublishOptions {
             mandatory,
@@ -323,7 +346,7 @@ impl Channel {
                 props,
             )
             .or_throw()?;
-        Ok(())
+        Ok(seq_no)
     }
 
     /// Fetches one message, or null when the queue is empty.
@@ -455,8 +478,10 @@ impl Channel {
             None => self.ch.wait_for_confirms(),
         }
         .or_throw()?;
-        self.dispatch_confirms()?;
+        self.session.dispatch_events()?;
+        // Returns first: the broker sends a mandatory message's return before its ack.
         self.dispatch_returns(true)?;
+        self.dispatch_confirms()?;
         if !all_acked {
             return Err(crate::errors::new_exception(
                 crate::errors::Kind::Nack,
@@ -520,24 +545,37 @@ impl Channel {
         let waited = self.session.wait(scope, timeout)?;
         self.dispatch_returns(false)?;
         self.dispatch_confirms()?;
+        self.session.dispatch_events()?;
         Ok(matches!(waited, Waited::Dispatched))
     }
 
     /// Sets (or with null, removes) the callable given each publisher confirm of this
     /// channel: `fn(int $seqNo, bool $multiple, bool $ack)` (`$multiple`: every earlier
     /// unanswered publish too; `$ack` false for a nack or a publish lost with the connection).
-    /// Confirms are handed over in `wait()` and `waitForConfirms()`.
+    /// Confirms are handed over in `wait()` and `waitForConfirms()`; answers that arrived
+    /// together come as one call with `$multiple` when they leave every earlier publish
+    /// answered (set the listener before the first publish for this).
     pub fn set_confirm_listener(&self, listener: Option<&Zval>) -> PhpResult<()> {
-        let listener = match listener {
+        let mut current = self.confirm_listener.borrow_mut();
+        match listener {
             Some(f) if !f.is_null() => {
                 if !f.is_callable() {
                     return Err(invalid_argument("the confirm listener is not callable"));
                 }
-                Some((self.ch.confirm_events(), f.shallow_clone()))
+                match current.as_mut() {
+                    // Another callable for the same subscription: what was answered stays known.
+                    Some(l) => l.callable = f.shallow_clone(),
+                    None => {
+                        *current = Some(ConfirmListener {
+                            events: self.ch.confirm_events(),
+                            tracker: ConfirmTracker::new(self.ch.next_publish_seq_no()),
+                            callable: f.shallow_clone(),
+                        })
+                    }
+                }
             }
-            _ => None,
-        };
-        *self.confirm_listener.borrow_mut() = listener;
+            _ => *current = None,
+        }
         Ok(())
     }
 

@@ -213,6 +213,34 @@ impl Connection {
         ))
     }
 
+    /// Sets (or with null, removes) the callable given each connection event from now on:
+    /// `fn(string $event, array $details)`. Events: `blocked` (reason), `unblocked`,
+    /// `connection_lost` (error), `recovery_started` (attempt), `recovered` (host),
+    /// `recovery_failed` (error), `topology_recovery_failed` (what, error), `queue_renamed`
+    /// (old, new), `channel_closed` (channel, reply_code, reply_text), `consumer_cancelled`
+    /// (channel, consumer_tag), `closed` (error or null). They are handed over on the PHP
+    /// thread, in `wait()` (of the connection or any of its channels), `waitForConfirms()`,
+    /// `basicPublish()` and `dispatchEvents()`.
+    pub fn set_event_listener(&self, listener: Option<&Zval>) -> PhpResult<()> {
+        let listener = match listener {
+            Some(f) if !f.is_null() => {
+                if !f.is_callable() {
+                    return Err(invalid_argument("the event listener is not callable"));
+                }
+                Some(f.shallow_clone())
+            }
+            _ => None,
+        };
+        self.session.set_event_listener(listener);
+        Ok(())
+    }
+
+    /// Hands the connection events that arrived so far to the event listener, without
+    /// waiting.
+    pub fn dispatch_events(&self) -> PhpResult<()> {
+        self.session.dispatch_events()
+    }
+
     /// Whether any consumer of this connection is delivering to `wait()`.
     pub fn is_consuming(&self) -> bool {
         self.session.is_consuming(None)
@@ -247,15 +275,12 @@ impl RpcClient {
         exchange: &str,
         routing_key: &str,
         body: &Zval,
-        properties: Option<&ZendHashTable>,
+        properties: Option<&Zval>,
         timeout: Option<f64>,
     ) -> PhpResult<Message> {
         let body = values::string_bytes(body.dereference())
             .ok_or_else(|| invalid_argument("the body must be a string"))?;
-        let props = match properties {
-            Some(ht) => values::properties_from_php(ht).or_throw()?,
-            None => Default::default(),
-        };
+        let props = crate::properties::from_argument(properties)?;
         let timeout = seconds("timeout", timeout.unwrap_or(30.0))?;
         let reply = self
             .inner

@@ -8,15 +8,17 @@
 //! handlers here ([`errors`]) use the same guard.
 //!
 //! Layout: `errors` (the exception classes and the one mapping), `values` (PHP values ⇄
-//! field tables and basic properties), `session` (what a connection's PHP objects share),
-//! `connection`, `channel`, `message`, `signals` (prompt return from `wait()` on a signal).
+//! field tables and basic properties), `session` (what a connection's PHP objects share), `confirms` (merging confirms for PHP),
+//! `connection`, `channel`, `message`, `properties`, `signals` (prompt return from `wait()` on a signal).
 
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 mod channel;
+mod confirms;
 mod connection;
 mod errors;
 mod message;
+mod properties;
 mod session;
 mod signals;
 mod values;
@@ -69,5 +71,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<connection::Connection>()
         .class::<channel::Channel>()
         .class::<message::Message>()
+        .class::<properties::Properties>()
         .class::<connection::RpcClient>()
 }

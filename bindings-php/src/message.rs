@@ -1,7 +1,8 @@
 //! `Warren\Message`: a delivery, a `basicGet()` result, an RPC reply or a returned message.
 
+use ext_php_rs::boxed::ZBox;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::Zval;
+use ext_php_rs::types::{ZendHashTable, Zval};
 use warren_core::client::{Delivery, Returned};
 use warren_core::codec::BasicProperties;
 use warren_core::error::Error;
@@ -97,6 +98,13 @@ impl Message {
         values::properties_to_php(self.props(), "headers")
     }
 
+    /// The properties as a `Warren\Properties` (to publish again as they are, or to read
+    /// with `get()`).
+    #[php(name = "getProperties")]
+    pub fn properties_object(&self) -> crate::properties::Properties {
+        crate::properties::Properties::from_core(self.props().clone())
+    }
+
     /// The headers table as a PHP array (empty when there are none).
     #[php(getter)]
     pub fn get_headers(&self) -> Zval {
@@ -172,6 +180,35 @@ impl Message {
             Source::Delivery(d) => i64::from(d.channel().id()),
             Source::Returned(_) => 0,
         }
+    }
+
+    /// Where the message came from, in one call, keyed as php-amqplib's `delivery_info`:
+    /// consumer_tag (a consumer's delivery), delivery_tag, redelivered, exchange,
+    /// routing_key, message_count (after basicGet).
+    pub fn delivery_info(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        let mut ht = ZendHashTable::new();
+        let text = |s: &warren_core::codec::ShortString| values::bytes_zval(s.as_bytes());
+        match &self.source {
+            Source::Delivery(d) => {
+                if !d.consumer_tag.as_bytes().is_empty() {
+                    ht.insert("consumer_tag", text(&d.consumer_tag))?;
+                }
+                ht.insert("delivery_tag", d.delivery_tag as i64)?;
+                ht.insert("redelivered", d.redelivered)?;
+                ht.insert("exchange", text(&d.exchange))?;
+                ht.insert("routing_key", text(&d.routing_key))?;
+                if let Some(n) = d.message_count {
+                    ht.insert("message_count", i64::from(n))?;
+                }
+            }
+            Source::Returned(r) => {
+                ht.insert("delivery_tag", 0_i64)?;
+                ht.insert("redelivered", false)?;
+                ht.insert("exchange", text(&r.exchange))?;
+                ht.insert("routing_key", text(&r.routing_key))?;
+            }
+        }
+        Ok(ht)
     }
 
     /// Acknowledges the message.

@@ -12,7 +12,7 @@ use ext_php_rs::convert::IntoZval;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::types::{ZendCallable, Zval};
 use warren_core::client::blocking;
-use warren_core::client::{ConsumerEnd, InboxItem};
+use warren_core::client::{ConnectionEvent, ConsumerEnd, InboxItem};
 use warren_core::error::Error;
 
 use crate::errors::{to_exception, OrThrow};
@@ -37,6 +37,8 @@ pub(crate) struct Session {
     pub inbox: blocking::Inbox,
     /// Callbacks by (channel number, consumer tag).
     consumers: RefCell<HashMap<(u16, String), ConsumerCallbacks>>,
+    /// `setEventListener()`'s subscription to the connection's events, and its callable.
+    event_listener: RefCell<Option<(blocking::Events, Zval)>>,
 }
 
 /// What one `wait()` did.
@@ -54,6 +56,38 @@ impl Session {
             conn,
             inbox,
             consumers: RefCell::new(HashMap::new()),
+            event_listener: RefCell::new(None),
+        }
+    }
+
+    /// Sets (or with `None`, removes) the callable given each connection event; only events
+    /// that happen from now on are reported.
+    pub(crate) fn set_event_listener(&self, listener: Option<Zval>) {
+        *self.event_listener.borrow_mut() = listener.map(|f| (self.conn.events(), f));
+    }
+
+    /// Hands the connection events received so far to the event listener, if one is set.
+    pub(crate) fn dispatch_events(&self) -> Result<(), PhpException> {
+        loop {
+            let next = {
+                let mut guard = self.event_listener.borrow_mut();
+                let Some((events, f)) = guard.as_mut() else {
+                    return Ok(());
+                };
+                match events.try_recv() {
+                    Some(ev) => (ev, f.shallow_clone()),
+                    None => return Ok(()),
+                }
+            };
+            let (ev, f) = next;
+            let (name, details) = describe_event(&ev);
+            let mut array = ext_php_rs::types::ZendHashTable::new();
+            for (k, v) in details {
+                array.insert(k, v).map_err(|e| {
+                    crate::errors::invalid_argument(format!("event detail {k}: {e}"))
+                })?;
+            }
+            call(&f, vec![&name, &array])?;
         }
     }
 
@@ -80,6 +114,8 @@ impl Session {
     pub(crate) fn forget_all(&self) {
         let drained: Vec<_> = self.consumers.borrow_mut().drain().collect();
         drop(drained);
+        let listener = self.event_listener.borrow_mut().take();
+        drop(listener);
     }
 
     /// Whether consumers of `channel` (any channel with `None`) started from PHP are still
@@ -115,6 +151,7 @@ impl Session {
     ) -> Result<Waited, PhpException> {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
+            self.dispatch_events()?;
             if deadline.is_none() && !self.is_consuming(channel) {
                 // Nothing could ever arrive and no time limit: an endless wait would hang
                 // the worker. What is left in the buffer (ends of cancelled consumers) is
@@ -207,4 +244,73 @@ pub(crate) fn call(
         // `PhpException::throw`.
         PhpException::from(e)
     })
+}
+
+/// A connection event as the listener gets it: a name and an array of details.
+fn describe_event(ev: &ConnectionEvent) -> (&'static str, Vec<(&'static str, Zval)>) {
+    fn text(s: impl Into<String>) -> Zval {
+        let mut zv = Zval::new();
+        // A string is always representable.
+        let _ = zv.set_string(&s.into(), false);
+        zv
+    }
+    fn int(n: i64) -> Zval {
+        let mut zv = Zval::new();
+        zv.set_long(n);
+        zv
+    }
+    match ev {
+        ConnectionEvent::Blocked(reason) => ("blocked", vec![("reason", text(reason.as_str()))]),
+        ConnectionEvent::Unblocked => ("unblocked", vec![]),
+        ConnectionEvent::ConnectionLost(e) => {
+            ("connection_lost", vec![("error", text(e.to_string()))])
+        }
+        ConnectionEvent::RecoveryStarted { attempt } => (
+            "recovery_started",
+            vec![("attempt", int(i64::from(*attempt)))],
+        ),
+        ConnectionEvent::Recovered { host } => ("recovered", vec![("host", text(host.as_str()))]),
+        ConnectionEvent::RecoveryFailed(e) => {
+            ("recovery_failed", vec![("error", text(e.to_string()))])
+        }
+        ConnectionEvent::TopologyRecoveryFailed { what, error } => (
+            "topology_recovery_failed",
+            vec![
+                ("what", text(what.as_str())),
+                ("error", text(error.to_string())),
+            ],
+        ),
+        ConnectionEvent::QueueRenamed { old, new } => (
+            "queue_renamed",
+            vec![("old", text(old.as_str())), ("new", text(new.as_str()))],
+        ),
+        ConnectionEvent::ChannelClosed { channel, error } => (
+            "channel_closed",
+            vec![
+                ("channel", int(i64::from(*channel))),
+                ("reply_code", int(i64::from(error.reply_code))),
+                ("reply_text", text(error.reply_text.as_str())),
+            ],
+        ),
+        ConnectionEvent::ConsumerCancelled {
+            channel,
+            consumer_tag,
+        } => (
+            "consumer_cancelled",
+            vec![
+                ("channel", int(i64::from(*channel))),
+                ("consumer_tag", text(consumer_tag.as_str())),
+            ],
+        ),
+        ConnectionEvent::Closed(e) => (
+            "closed",
+            vec![(
+                "error",
+                match e {
+                    Some(e) => text(e.to_string()),
+                    None => Zval::null(),
+                },
+            )],
+        ),
+    }
 }

@@ -521,6 +521,14 @@ pub(crate) fn properties_from_php(ht: &ZendHashTable) -> CoreResult<BasicPropert
 /// Basic properties as a PHP array of the properties present; headers under `headers_key`
 /// (`headers` for the native API), as a PHP array.
 pub(crate) fn properties_to_php(p: &BasicProperties, headers_key: &str) -> Zval {
+    let mut zv = Zval::new();
+    zv.set_hashtable(properties_table(p, headers_key));
+    zv
+}
+
+/// Basic properties as the PHP hash table of the properties present (see
+/// [`properties_to_php`]).
+pub(crate) fn properties_table(p: &BasicProperties, headers_key: &str) -> ZBox<ZendHashTable> {
     let mut ht = ZendHashTable::new();
     let put_str = |ht: &mut ZendHashTable, k: &str, v: &Option<ShortString>| {
         if let Some(s) = v {
@@ -549,7 +557,5 @@ pub(crate) fn properties_to_php(p: &BasicProperties, headers_key: &str) -> Zval 
     put_str(&mut ht, "user_id", &p.user_id);
     put_str(&mut ht, "app_id", &p.app_id);
     put_str(&mut ht, "cluster_id", &p.cluster_id);
-    let mut zv = Zval::new();
-    zv.set_hashtable(ht);
-    zv
+    ht
 }

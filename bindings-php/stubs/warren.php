@@ -13,7 +13,7 @@ class Channel
     public function basicConsume(string $queue, mixed $callback, ?array $options = NULL): string {}
     public function basicGet(string $queue, bool $noAck = false): ?\Warren\Message {}
     public function basicNack(int $deliveryTag, bool $multiple = false, bool $requeue = true): void {}
-    public function basicPublish(string $exchange, string $routingKey, string $body, ?array $properties = NULL, bool $mandatory = false): void {}
+    public function basicPublish(string $exchange, string $routingKey, string $body, array|\Warren\Properties|null $properties = NULL, bool $mandatory = false): int {}
     public function basicQos(int $prefetchCount, bool $global = false): void {}
     public function basicRecover(bool $requeue = true): void {}
     public function basicReject(int $deliveryTag, bool $requeue = true): void {}
@@ -46,6 +46,7 @@ class Connection
     public function __construct(mixed $uri, ?array $options = NULL) {}
     public function channel(): \Warren\Channel {}
     public function close(): void {}
+    public function dispatchEvents(): void {}
     public function isBlocked(): bool {}
     public function isConnected(): bool {}
     public function isConsuming(): bool {}
@@ -53,6 +54,7 @@ class Connection
     public function metrics(): array {}
     public function rpcClient(): \Warren\RpcClient {}
     public function serverProperties(): mixed {}
+    public function setEventListener(mixed $listener = NULL): void {}
     public function wait(?float $timeout = NULL): bool {}
 }
 
@@ -71,14 +73,25 @@ class Message
     public $typedHeaders;
     public function __construct() {}
     public function ack(): void {}
+    public function deliveryInfo(): array {}
+    public function getProperties(): \Warren\Properties {}
     public function nack(bool $requeue = true): void {}
     public function reject(bool $requeue = true): void {}
+}
+
+class Properties
+{
+    public function __construct(?array $properties = NULL) {}
+    public function get(string $name): mixed {}
+    public function has(string $name): bool {}
+    public function toArray(): array {}
+    public function with(string $name, mixed $value): \Warren\Properties {}
 }
 
 class RpcClient
 {
     public function __construct() {}
-    public function call(string $exchange, string $routing_key, mixed $body, ?array $properties = NULL, ?float $timeout = NULL): \Warren\Message {}
+    public function call(string $exchange, string $routing_key, mixed $body, array|\Warren\Properties|null $properties = NULL, ?float $timeout = NULL): \Warren\Message {}
 }
 
 }

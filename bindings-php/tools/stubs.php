@@ -35,10 +35,25 @@ function type_str(?ReflectionType $t): string
     return $out;
 }
 
+/**
+ * Parameters that ext-php-rs can only declare as mixed (it has no union types) and that the
+ * extension checks itself at run time: the union each really accepts, written in the stubs
+ * in place of mixed.
+ */
+const UNIONS = [
+    'Warren\\Channel::basicPublish($properties)' => 'array|\\Warren\\Properties|null',
+    'Warren\\RpcClient::call($properties)' => 'array|\\Warren\\Properties|null',
+];
+
 function param_str(ReflectionParameter $p): string
 {
     $s = '';
     $t = type_str($p->getType());
+    $fn = $p->getDeclaringFunction();
+    $key = ($fn instanceof ReflectionMethod ? $fn->getDeclaringClass()->getName() . '::' : '') . $fn->getName() . '($' . $p->getName() . ')';
+    if (isset(UNIONS[$key]) && ($t === '' || $t === 'mixed' || $t === '?mixed')) {
+        $t = UNIONS[$key];
+    }
     if ($t !== '') {
         $s .= $t . ' ';
     }

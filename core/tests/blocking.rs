@@ -840,3 +840,63 @@ fn a_zero_timeout_returns_without_waiting_for_the_timer() {
         "200 empty looks took {elapsed:?}"
     );
 }
+
+/// A zero timeout only looks at what already arrived: nothing there, and the call returns at
+/// once (it used to arm a timer and cost a tick of the runtime's clock, about a millisecond,
+/// which a PHP loop polling for confirms or deliveries paid on every call).
+#[test]
+fn a_zero_timeout_never_waits() {
+    let conn = Connection::connect(&uri()).unwrap();
+    let ch = conn.open_channel().unwrap();
+    let q = unique("zero-timeout");
+    ch.queue_declare(&q, exclusive(), FieldTable::new())
+        .unwrap();
+    ch.confirm_select().unwrap();
+    let confirms = ch.confirm_events();
+    let inbox = conn.inbox();
+    ch.basic_consume_to_inbox(
+        &inbox,
+        &q,
+        "",
+        BasicConsumeOptions::default(),
+        FieldTable::new(),
+    )
+    .unwrap();
+    let mut events = conn.events();
+    let mut consumer = ch
+        .basic_consume(&q, "", BasicConsumeOptions::default(), FieldTable::new())
+        .unwrap();
+    let calls = 50;
+    let started = std::time::Instant::now();
+    for _ in 0..calls {
+        assert!(confirms.recv(Some(Duration::ZERO)).unwrap().is_none());
+        assert!(inbox.next(Some(Duration::ZERO)).unwrap().is_none());
+        assert!(inbox
+            .next_for_channel(ch.id(), Some(Duration::ZERO))
+            .unwrap()
+            .is_none());
+        assert!(events.recv(Some(Duration::ZERO)).unwrap().is_none());
+        assert!(ch.next_return(Some(Duration::ZERO)).unwrap().is_none());
+        assert!(matches!(
+            consumer.next(Some(Duration::ZERO)).unwrap(),
+            Next::Timeout
+        ));
+    }
+    let elapsed = started.elapsed();
+    // 300 looks; with a timer each they took 300 ms or more.
+    assert!(elapsed < Duration::from_millis(150), "{elapsed:?}");
+    // What did arrive is still found with a zero timeout.
+    publish(&ch, &q, "there");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut found = false;
+    while !found && std::time::Instant::now() < deadline {
+        found = inbox.next(Some(Duration::ZERO)).unwrap().is_some()
+            || matches!(
+                consumer.next(Some(Duration::ZERO)).unwrap(),
+                Next::Delivery(_)
+            );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(found);
+    conn.close().unwrap();
+}

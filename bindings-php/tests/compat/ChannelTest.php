@@ -40,6 +40,50 @@ final class ChannelTest extends TestCase
         $this->assertNull($this->ch->queue_declare('', false, false, true, true, true));
     }
 
+    /** Publishes reuse converted properties only while they are the same: never stale ones. */
+    public function testEachPublishSendsItsOwnProperties(): void
+    {
+        [$q] = $this->ch->queue_declare('', false, false, true, true);
+        $plain = ['content_type' => 'text/plain'];
+        $headers = new AMQPTable(['step' => 1]);
+        $sent = [
+            new AMQPMessage('a', $plain),
+            new AMQPMessage('b', $plain),
+            new AMQPMessage('c', ['content_type' => 'text/csv', 'priority' => 3]),
+            new AMQPMessage('d', $plain),
+            new AMQPMessage('e', ['application_headers' => $headers]),
+        ];
+        foreach ($sent as $m) {
+            $this->ch->basic_publish($m, '', $q);
+        }
+        // The same AMQPTable, changed in place: the next publish carries the change.
+        $headers->set('step', 2);
+        $this->ch->basic_publish(new AMQPMessage('f', ['application_headers' => $headers]), '', $q);
+        $this->ch->basic_publish(new AMQPMessage('g'), '', $q);
+        $got = [];
+        for ($tries = 0; count($got) < 7 && $tries < 300; $tries++) {
+            $m = $this->ch->basic_get($q, true);
+            if ($m === null) {
+                usleep(10000);
+                continue;
+            }
+            $props = $m->get_properties();
+            if (isset($props['application_headers'])) {
+                $props['application_headers'] = $props['application_headers']->getNativeData();
+            }
+            $got[$m->body] = $props;
+        }
+        $this->assertSame([
+            'a' => $plain,
+            'b' => $plain,
+            'c' => ['content_type' => 'text/csv', 'priority' => 3],
+            'd' => $plain,
+            'e' => ['application_headers' => ['step' => 1]],
+            'f' => ['application_headers' => ['step' => 2]],
+            'g' => [],
+        ], $got);
+    }
+
     public function testPublishGetAndMessageApi(): void
     {
         [$q] = $this->ch->queue_declare('', false, false, true, true);

@@ -45,6 +45,10 @@ class AMQPChannel extends AbstractChannel
     private $stop_consume = false;
     /** @var string[] consumer tags the broker cancelled, reported by the next wait() */
     private $cancelled_by_broker = array();
+    /** @var array|null the properties array of the last publish, and ... */
+    private $last_properties;
+    /** @var \Warren\Properties|null ... the same converted once: the next publish with equal properties reuses it */
+    private $last_native_properties;
 
     public function __construct($connection, $channel_id = null, $auto_decode = true, $channel_rpc_timeout = 0)
     {
@@ -311,9 +315,10 @@ class AMQPChannel extends AbstractChannel
         }
         try {
             $tag = $this->native->basicConsume((string) $queue, function (\Warren\Message $m) {
-                $callback = $this->callbacks[$m->consumerTag] ?? null;
+                $msg = AMQPMessage::fromNative($m, $this);
+                $callback = $this->callbacks[$msg->delivery_info['consumer_tag']] ?? null;
                 if ($callback !== null) {
-                    $callback(AMQPMessage::fromNative($m, $this));
+                    $callback($msg);
                 }
             }, $options);
         } catch (NativeException $e) {
@@ -357,20 +362,39 @@ class AMQPChannel extends AbstractChannel
         if ($this->closed) {
             throw new AMQPChannelClosedException('Channel connection is closed.');
         }
-        if ($this->confirm_mode && ($this->ack_handler !== null || $this->nack_handler !== null)) {
+        $props = $msg->get_properties();
+        if ($props !== $this->last_properties || $this->last_native_properties === null) {
+            $native = $this->nativeProperties($props);
+            // Objects (an AMQPTable of headers, a DateTime) may be changed in place and still
+            // compare identical: properties holding one are never reused.
+            $reusable = !isset($props['application_headers']) && !is_object($props['timestamp'] ?? null);
+            $this->last_properties = $reusable ? $props : null;
+            $this->last_native_properties = $reusable ? $native : null;
+        } else {
+            $native = $this->last_native_properties;
+        }
+        try {
+            $seq = $this->native->basicPublish((string) $exchange, (string) $routing_key, (string) $msg->body, $native, (bool) $mandatory);
+        } catch (NativeException $e) {
+            throw $this->fail($e);
+        }
+        if ($seq > 0 && ($this->ack_handler !== null || $this->nack_handler !== null)) {
             // Kept for the ack and nack handlers, which get the message back.
-            $seq = $this->native->nextPublishSeqNo();
             $this->published_messages[$seq] = $msg;
             $msg->setDeliveryInfo($seq, false, $exchange, $routing_key);
         }
-        $props = $msg->get_properties();
+    }
+
+    /** A message's properties for the extension, checked and converted once. */
+    private function nativeProperties(array $props): \Warren\Properties
+    {
         if (isset($props['application_headers']) && !$props['application_headers'] instanceof AMQPTable) {
             $props['application_headers'] = Tables::fromArgument($props['application_headers']);
         }
         try {
-            $this->native->basicPublish((string) $exchange, (string) $routing_key, (string) $msg->body, $props, (bool) $mandatory);
+            return new \Warren\Properties($props);
         } catch (NativeException $e) {
-            throw $this->fail($e);
+            throw Errors::translate($e);
         }
     }
 

@@ -87,6 +87,29 @@ abstract class AbstractConnection
         } catch (\Warren\Exception\AMQPException $e) {
             throw Errors::translate($e, true);
         }
+        $this->listenForBlocking();
+    }
+
+    /**
+     * With a block or unblock handler set, the extension's connection events reach it: on
+     * the PHP thread, in a channel's wait(), wait_for_pending_acks() or basic_publish().
+     */
+    private function listenForBlocking(): void
+    {
+        if ($this->native === null) {
+            return;
+        }
+        if ($this->blocked_handler === null && $this->unblocked_handler === null) {
+            $this->native->setEventListener(null);
+            return;
+        }
+        $this->native->setEventListener(function (string $event, array $details): void {
+            if ($event === 'blocked' && $this->blocked_handler !== null) {
+                ($this->blocked_handler)($details['reason']);
+            } elseif ($event === 'unblocked' && $this->unblocked_handler !== null) {
+                ($this->unblocked_handler)();
+            }
+        });
     }
 
     /** @internal The extension's connection under this one. */
@@ -124,6 +147,7 @@ abstract class AbstractConnection
         $this->channels = array();
         if ($this->native !== null) {
             try {
+                $this->native->setEventListener(null);
                 $this->native->close();
             } catch (\Warren\Exception\AMQPException $e) {
                 throw Errors::translate($e);
@@ -195,11 +219,14 @@ abstract class AbstractConnection
     public function set_connection_block_handler($callback)
     {
         $this->blocked_handler = $callback;
+        $this->listenForBlocking();
     }
 
+    /** Called without arguments when the broker unblocks publishers. */
     public function set_connection_unblock_handler($callback)
     {
         $this->unblocked_handler = $callback;
+        $this->listenForBlocking();
     }
 
     /** @throws AMQPConnectionClosedException when closed */
