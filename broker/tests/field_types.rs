@@ -432,7 +432,7 @@ async fn get_ok_with_header(raw: &mut Raw) -> (u64, codec::ContentHeader) {
         other => panic!("{}: expected get-ok, got {other:?}", raw.target.name),
     };
     match raw.recv(REPLY_TIMEOUT).await {
-        Event::Frame(Frame::Header(1, h)) => (tag, h),
+        Event::Frame(Frame::Header(1, h)) => (tag, *h),
         other => panic!(
             "{}: expected a content header, got {other:?}",
             raw.target.name
