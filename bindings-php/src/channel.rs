@@ -14,12 +14,12 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use warren_core::client::blocking;
 use warren_core::client::{
-    BasicConsumeOptions, BasicPublishOptions, ExchangeDeclareOptions, QueueDeclareOptions,
+    BasicConsumeOptions, BasicPublishOptions, ConfirmMerger, ConfirmOutcome,
+    ExchangeDeclareOptions, QueueDeclareOptions,
 };
 use warren_core::codec::FieldTable;
 use warren_core::error::{AmqpError, Error};
 
-use crate::confirms::ConfirmTracker;
 use crate::connection::seconds;
 use crate::errors::{invalid_argument, OrThrow};
 use crate::message::Message;
@@ -37,7 +37,7 @@ fn arguments(args: Option<&Zval>) -> Result<FieldTable, PhpException> {
 /// A confirm listener: the subscription, what it was told, the callable.
 struct ConfirmListener {
     events: blocking::ConfirmEvents,
-    tracker: ConfirmTracker,
+    tracker: ConfirmMerger,
     callable: Zval,
 }
 
@@ -65,7 +65,7 @@ impl Channel {
     }
 
     /// Hands the confirms received so far to the confirm listener, if one is set: what
-    /// arrived together is merged first (see [`crate::confirms`]), so a broker that answers
+    /// arrived together is merged first (core's `ConfirmMerger`), so a broker that answers
     /// every publish on its own costs one PHP call per run, not one per publish.
     fn dispatch_confirms(&self) -> PhpResult<()> {
         loop {
@@ -86,8 +86,9 @@ impl Channel {
                     listener.callable.shallow_clone(),
                 )
             };
-            for (seq, multiple, ack) in answers {
-                call(&f, vec![&(seq as i64), &multiple, &ack])?;
+            for a in answers {
+                let ack = a.outcome == ConfirmOutcome::Ack;
+                call(&f, vec![&(a.seq_no as i64), &a.multiple, &ack])?;
             }
         }
     }
@@ -568,7 +569,7 @@ impl Channel {
                     None => {
                         *current = Some(ConfirmListener {
                             events: self.ch.confirm_events(),
-                            tracker: ConfirmTracker::new(self.ch.next_publish_seq_no()),
+                            tracker: ConfirmMerger::new(self.ch.next_publish_seq_no()),
                             callable: f.shallow_clone(),
                         })
                     }

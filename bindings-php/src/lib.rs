@@ -14,7 +14,6 @@
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 mod channel;
-mod confirms;
 mod connection;
 mod errors;
 mod message;

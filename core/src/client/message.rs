@@ -2,6 +2,8 @@
 //! messages and publisher confirms. A leaf module (deliveries, which hold their channel, are in
 //! `delivery.rs`).
 
+use std::collections::BTreeSet;
+
 use bytes::Bytes;
 
 use super::mailbox::Weighed;
@@ -76,5 +78,133 @@ pub enum ConfirmOutcome {
 impl Weighed for ConfirmEvent {
     fn weight(&self) -> usize {
         0
+    }
+}
+
+/// Merges publisher confirms that arrived together, for APIs that call the application once
+/// per answer (confirm listeners). A broker may answer every publish on its own
+/// (warren-broker does; RabbitMQ mostly sends `multiple` acks): a thousand events for a
+/// thousand publishes. A run of answers with the same outcome that leaves every publish up to
+/// its last one answered is reported once, as `multiple` — which means the same to the
+/// listener (every unanswered publish up to that number had that outcome).
+#[derive(Debug)]
+pub struct ConfirmMerger {
+    /// Every publish up to this sequence number is answered; `None` when the merger started
+    /// after the channel had published (what came before is unknown, so nothing is merged).
+    through: Option<u64>,
+    /// Publishes above `through` answered out of order.
+    above: BTreeSet<u64>,
+}
+
+impl ConfirmMerger {
+    /// A merger for a channel whose next publish gets `next_seq_no`: merging is on only if
+    /// it has not published in confirm mode yet.
+    pub fn new(next_seq_no: u64) -> ConfirmMerger {
+        ConfirmMerger {
+            through: (next_seq_no <= 1).then_some(0),
+            above: BTreeSet::new(),
+        }
+    }
+
+    /// Records an answer; whether every publish up to it is now answered.
+    fn record(&mut self, ev: &ConfirmEvent) -> bool {
+        let Some(through) = self.through.as_mut() else {
+            return false;
+        };
+        if ev.multiple {
+            *through = (*through).max(ev.seq_no);
+            let t = *through;
+            self.above.retain(|s| *s > t);
+        } else if ev.seq_no > *through {
+            self.above.insert(ev.seq_no);
+        }
+        while self.above.remove(&(*through + 1)) {
+            *through += 1;
+        }
+        *through >= ev.seq_no
+    }
+
+    /// The answers to report for `events` (in the order they arrived), merged.
+    pub fn merge(&mut self, events: impl IntoIterator<Item = ConfirmEvent>) -> Vec<ConfirmEvent> {
+        let mut out = Vec::new();
+        // The run being merged: its last answer, reported as `multiple`.
+        let mut run: Option<ConfirmEvent> = None;
+        for ev in events {
+            if self.record(&ev) {
+                let merged = ConfirmEvent {
+                    multiple: true,
+                    ..ev
+                };
+                match run {
+                    Some(r) if r.outcome == ev.outcome => run = Some(merged),
+                    _ => out.extend(run.replace(merged)),
+                }
+            } else {
+                out.extend(run.take());
+                out.push(ev);
+            }
+        }
+        out.extend(run);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(seq_no: u64, multiple: bool, outcome: ConfirmOutcome) -> ConfirmEvent {
+        ConfirmEvent {
+            seq_no,
+            multiple,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn in_order_answers_merge_into_one_multiple_per_outcome() {
+        let mut m = ConfirmMerger::new(1);
+        let got = m.merge([
+            ev(1, false, ConfirmOutcome::Ack),
+            ev(2, false, ConfirmOutcome::Ack),
+            ev(3, false, ConfirmOutcome::Nack),
+            ev(4, false, ConfirmOutcome::Ack),
+            ev(5, false, ConfirmOutcome::Ack),
+        ]);
+        assert_eq!(
+            got,
+            [
+                ev(2, true, ConfirmOutcome::Ack),
+                ev(3, true, ConfirmOutcome::Nack),
+                ev(5, true, ConfirmOutcome::Ack),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_gap_is_reported_as_it_came_until_it_closes() {
+        let mut m = ConfirmMerger::new(1);
+        assert_eq!(
+            m.merge([ev(2, false, ConfirmOutcome::Ack)]),
+            [ev(2, false, ConfirmOutcome::Ack)],
+            "publish 1 is unanswered: 2 alone cannot be multiple"
+        );
+        assert_eq!(
+            m.merge([
+                ev(1, false, ConfirmOutcome::Ack),
+                ev(3, false, ConfirmOutcome::Ack)
+            ]),
+            [ev(3, true, ConfirmOutcome::Ack)]
+        );
+    }
+
+    #[test]
+    fn a_merger_started_late_passes_answers_through() {
+        let mut m = ConfirmMerger::new(10);
+        let evs = [
+            ev(10, false, ConfirmOutcome::Ack),
+            ev(11, false, ConfirmOutcome::Ack),
+        ];
+        assert_eq!(m.merge(evs), evs);
     }
 }

@@ -41,7 +41,7 @@ pub use consumer::Consumer;
 pub use delivery::Delivery;
 pub use inbox::{Inbox, InboxItem};
 pub use mailbox::{ConsumerEnd, ReadyHook};
-pub use message::{ConfirmEvent, ConfirmOutcome, Confirmation, Returned};
+pub use message::{ConfirmEvent, ConfirmMerger, ConfirmOutcome, Confirmation, Returned};
 pub use metrics::{Metrics, MetricsCollector, MetricsSnapshot};
 pub use options::{ClientLimits, ConnectionOptions, HostAddr, TlsOptions};
 pub use recovery::{
